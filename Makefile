@@ -1,0 +1,94 @@
+# AI Mastery: every command a learner or a contributor needs.
+# `make help` lists them. Everything runs in .venv, made on first use.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+INSTALLED := $(VENV)/.installed
+VENDORED := _vendor/_assets/VERSIONS.json
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PORT ?= 8000
+WEEK ?=
+ONLY ?=
+
+# The working tree's own package comes first (also in git worktrees), and
+# nothing reaches for a model hub: weights come from installed packages.
+export PYTHONPATH := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+# Chapters and lab notebooks: MyST .md sources with a kernelspec (Jupytext pairs them with .ipynb)
+NOTEBOOK_SOURCES = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md labs/*/*.md solutions/*/*.md 2>/dev/null)
+CHAPTER_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null))
+LAB_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' solutions/*/*.md 2>/dev/null))
+
+.PHONY: help book test serve jupyter lab-check bench notebooks labs lock clean
+
+help:
+	@echo "AI Mastery — make targets"
+	@echo "  make book                build the HTML book, every chapter executed (first run sets up .venv)"
+	@echo "  make test                everything CI runs: tests, labs, notebooks (nbval), book (-W), browser"
+	@echo "  make serve [PORT=8000]   serve the built book on http://127.0.0.1:PORT"
+	@echo "  make jupyter             JupyterLab on 127.0.0.1, chapters and labs as notebooks"
+	@echo "  make lab-check WEEK=01   run a lab's tests on your code in labs/, task by task"
+	@echo "  make bench [ONLY=name]   run benchmarks; one JSON line each"
+	@echo "  make notebooks           write the .ipynb twin of every chapter and lab (.md is the source)"
+	@echo "  make labs                regenerate labs/ from solutions/ (contributors)"
+	@echo "  make lock                re-resolve requirements.in into requirements.txt (contributors)"
+	@echo "  make clean               remove build outputs (keeps .venv)"
+
+$(INSTALLED): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --no-deps -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(VENDORED): $(INSTALLED) aimastery/devtools/vendor.py aimastery/devtools/static/widgets-config.js
+	$(PY) -m aimastery.devtools.vendor
+
+notebooks: $(INSTALLED)
+	@$(BIN)/jupytext --quiet --sync $(NOTEBOOK_SOURCES)
+	@echo "paired .ipynb written for $(words $(NOTEBOOK_SOURCES)) notebooks"
+
+labs: $(INSTALLED)
+	$(PY) -m aimastery.labs generate
+
+book: $(INSTALLED) $(VENDORED)
+	$(BIN)/jupyter-book build . --keep-going
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
+
+test: $(INSTALLED) $(VENDORED) notebooks
+	@echo "== 1/3  package tests, the lab pipeline, every chapter and lab notebook (nbval)"
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
+		tests $(CHAPTER_NOTEBOOKS) $(LAB_NOTEBOOKS)
+	@echo "== 2/3  the book: every chapter executed, zero warnings"
+	$(BIN)/jupyter-book build . -n -W --keep-going --quiet
+	@echo "== 3/3  every built page in headless Chromium"
+	$(PY) -m pytest -m browser tests/browser
+
+serve:
+	@test -f _build/html/index.html || { echo "No built book yet: run 'make book' first."; exit 1; }
+	@echo "Serving the book on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+jupyter: $(INSTALLED) notebooks
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir="$(CURDIR)"
+
+lab-check: $(INSTALLED)
+	@$(PY) -m aimastery.labs report "$(WEEK)"
+
+bench: $(INSTALLED)
+	@$(PY) -m aimastery.bench $(if $(ONLY),--only $(ONLY))
+
+lock:
+	$(PYTHON) -m aimastery.devtools.lock
+
+clean:
+	rm -rf _build _vendor

@@ -1,0 +1,85 @@
+"""Checks that assert against an oracle with a tolerance (used from Week 1 on).
+
+A check never prints a number for the reader to eyeball: it returns the error
+it measured and raises ``AssertionError`` with a readable message when the
+error is above tolerance. Chapters print the returned figure; lab tests rely
+on the raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def rel_error(actual, expected, eps: float = 1e-12) -> float:
+    """Largest elementwise relative error ``|a - e| / max(|a| + |e|, eps)``.
+
+    The symmetric form used by cs231n's gradient checks: 1e-7 or less means
+    two float64 gradients agree; 1e-2 or more means one of them is wrong.
+    """
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        raise ValueError(f"rel_error needs equal shapes, got {a.shape} and {e.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - e) / np.maximum(np.abs(a) + np.abs(e), eps)))
+
+
+def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-9, name: str = "value") -> None:
+    """Assert two arrays (or scalars) agree within ``atol + rtol * |expected|``.
+
+    The message names what was compared, the shapes if they differ, and the
+    worst mismatch.
+    """
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        raise AssertionError(f"{name}: shape {a.shape} differs from the expected {e.shape}")
+    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=f"{name} differs from the expected value")
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Central-difference gradient of a scalar function ``f`` at ``x``.
+
+    ``(f(x + h e_i) - f(x - h e_i)) / 2h`` for every element ``i``; its error
+    is O(h^2) from truncation plus O(eps / h) from rounding, so use float64.
+    ``x`` is perturbed in place and restored.
+    """
+    if x.dtype != np.float64:
+        raise TypeError(f"numerical_gradient needs a float64 array for accuracy, got {x.dtype}")
+    grad = np.zeros_like(x)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)  # views: writes reach x and grad
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        f_plus = float(f(x))
+        flat[i] = old - h
+        f_minus = float(f(x))
+        flat[i] = old
+        gflat[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def check_gradient(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic: np.ndarray,
+    *,
+    tol: float = 1e-6,
+    h: float = 1e-5,
+    name: str = "gradient",
+) -> float:
+    """Compare an analytic gradient with central differences; return the relative error.
+
+    Raises ``AssertionError`` when :func:`rel_error` exceeds ``tol``.
+    """
+    numeric = numerical_gradient(f, x, h=h)
+    if np.shape(analytic) != numeric.shape:
+        raise AssertionError(f"{name}: shape {np.shape(analytic)} differs from the parameter's {numeric.shape}")
+    err = rel_error(analytic, numeric)
+    if not err <= tol:  # also catches NaN
+        raise AssertionError(f"{name}: relative error {err:.2e} against finite differences exceeds {tol:.0e}")
+    return err

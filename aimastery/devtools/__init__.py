@@ -1,0 +1,1 @@
+"""Tooling for building and checking the book (not used by the chapters themselves)."""

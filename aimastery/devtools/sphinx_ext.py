@@ -1,0 +1,41 @@
+"""A small Sphinx extension for the book (listed in ``_config.yml``).
+
+* Offer every executed chapter as ``.ipynb`` in the page's download menu
+  (sphinx-book-theme only does so when a launch service such as Binder is
+  configured, which an offline book has not).
+* Fail the build clearly when the vendored JavaScript is missing, instead of
+  building pages whose widgets and maths silently stay blank.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.errors import ConfigError
+
+
+def _check_vendor(app: Sphinx, config) -> None:
+    for extra in config.html_extra_path:
+        if not (Path(app.confdir) / extra / "_assets" / "widgets" / "embed-amd.js").exists():
+            raise ConfigError(f"{extra}/_assets is missing: run `python -m aimastery.devtools.vendor` "
+                              "(make book does) before building the book")
+
+
+def _offer_ipynb(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return  # not a notebook page
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.exists():
+        return  # not executed (e.g. a lab page shown as it is)
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("config-inited", _check_vendor)
+    app.connect("html-page-context", _offer_ipynb)
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,96 @@
+"""A pytest plugin that records each lab test's outcome and task as JSON.
+
+Loaded by :func:`aimastery.labs.runner.run_lab` in a fresh interpreter
+(``-p aimastery.labs.collect``) so that the learner's latest code is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from aimastery.testing import use_course_hypothesis_profile
+
+_results: dict[str, dict] = {}
+_collect_errors: list[dict] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("aimastery-labs")
+    group.addoption("--lab-results", default=None, help="write each test's outcome to this JSON file")
+    group.addoption("--lab-task", type=int, default=None, help="run only the tests of this task")
+
+
+NOISE = ("Use -v to get more diff", "Failing test case:", "Falsifying example:")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "task(number, title): the lab task a test checks")
+    use_course_hypothesis_profile()
+
+
+def _first_lines(text: str, n: int = 4) -> str:
+    """The first ``n`` informative lines of an error (pytest's and hypothesis's hints dropped)."""
+    lines = []
+    for line in text.strip().splitlines():
+        if line.strip().startswith(NOISE):
+            break
+        if line.strip():
+            lines.append(line)
+    return "\n".join(lines[:n])
+
+
+def _error_lines(longrepr: str, n: int = 8) -> str:
+    """The lines of a collection error that say what went wrong (pytest marks them with 'E')."""
+    marked = [line[1:].rstrip() for line in longrepr.splitlines() if line.startswith("E ")]
+    lines = marked or longrepr.strip().splitlines()
+    return "\n".join(lines[-n:])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--lab-task")
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("task")
+        number, title = (marker.args[0], marker.args[1]) if marker and len(marker.args) >= 2 else (0, "untasked")
+        if wanted is not None and number != wanted:
+            drop.append(item)
+            continue
+        keep.append(item)
+        _results[item.nodeid] = {"nodeid": item.nodeid, "name": item.name, "task": number, "title": title,
+                                 "outcome": "not run", "exc_type": None, "message": None}
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _collect_errors.append({"nodeid": report.nodeid, "message": _error_lines(str(report.longrepr))})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    record = _results.get(item.nodeid)
+    if record is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        record["outcome"] = report.outcome
+        if call.excinfo is not None and not report.passed:
+            record["exc_type"] = call.excinfo.type.__name__
+            record["message"] = _first_lines(call.excinfo.exconly())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--lab-results")
+    if not path:
+        return
+    data = {"tests": list(_results.values()), "collect_errors": _collect_errors}
+    tmp = Path(f"{path}.tmp{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,171 @@
+"""Run a lab's tests in a fresh interpreter and report them task by task.
+
+``make lab-check WEEK=01`` and ``check()`` in a lab notebook both end here.
+A task passes when all of its tests pass; it is "not implemented yet" while
+any of its tests stops at a stub's ``NotImplementedError``; otherwise it fails,
+and the report quotes the first failing assertion.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aimastery.config import REPO_ROOT
+from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_number
+
+
+@dataclass
+class TestOutcome:
+    nodeid: str
+    name: str
+    task: int
+    title: str
+    outcome: str  # passed | failed | skipped | not run
+    exc_type: str | None = None
+    message: str | None = None
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.exc_type == "NotImplementedError"
+
+
+@dataclass
+class TaskResult:
+    number: int
+    title: str
+    tests: list[TestOutcome]
+
+    @property
+    def status(self) -> str:
+        if all(t.outcome == "passed" for t in self.tests):
+            return "passed"
+        if any(t.not_implemented for t in self.tests):
+            return "not implemented yet"
+        return "failed"
+
+    @property
+    def first_problem(self) -> TestOutcome | None:
+        return next((t for t in self.tests if t.outcome != "passed"), None)
+
+
+@dataclass
+class LabReport:
+    lab_dir: Path
+    tests: list[TestOutcome]
+    collect_errors: list[dict] = field(default_factory=list)
+    returncode: int = 0
+    output: str = ""  # pytest's own output, shown when nothing could be collected
+
+    @property
+    def tasks(self) -> list[TaskResult]:
+        numbers = sorted({t.task for t in self.tests})
+        return [
+            TaskResult(n, next(t.title for t in self.tests if t.task == n), [t for t in self.tests if t.task == n])
+            for n in numbers
+        ]
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.tests) and not self.collect_errors and all(t.outcome == "passed" for t in self.tests)
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.tests) and all(t.outcome == "failed" for t in self.tests)
+
+    def render(self) -> str:
+        try:
+            where = self.lab_dir.resolve().relative_to(REPO_ROOT)
+        except ValueError:
+            where = self.lab_dir
+        lines = [f"Lab {lab_number(self.lab_dir)} · {where}"]
+        for err in self.collect_errors:
+            lines.append(f"  ✗ could not load {err['nodeid'] or 'the lab'}:")
+            lines.extend("      " + line for line in err["message"].splitlines())
+        if not self.tests and not self.collect_errors:
+            lines.append("  no tests were collected")
+            if self.output:
+                lines.extend("      " + line for line in self.output.strip().splitlines()[-15:])
+        tasks = self.tasks
+        width = max((len(t.title) for t in tasks), default=0)
+        for task in tasks:
+            n_pass = sum(t.outcome == "passed" for t in task.tests)
+            head = f"  Task {task.number}  {task.title:<{width}}  "
+            if task.status == "passed":
+                lines.append(f"{head}✓ passed ({n_pass}/{len(task.tests)} tests)")
+                continue
+            problem = task.first_problem
+            if task.status == "not implemented yet":
+                stub = next(t for t in task.tests if t.not_implemented)
+                lines.append(f"{head}○ not implemented yet")
+                first_line = (stub.message or "").splitlines()[0] if stub.message else ""
+                lines.append(f"      {first_line.removeprefix('NotImplementedError: ')}")
+            else:
+                lines.append(f"{head}✗ failed ({n_pass}/{len(task.tests)} tests pass); first failure, {problem.name}:")
+                lines.extend("      " + line for line in (problem.message or problem.outcome).splitlines())
+        counts = {s: sum(t.status == s for t in tasks) for s in ("passed", "not implemented yet", "failed")}
+        summary = f"Summary: {counts['passed']} of {len(tasks)} tasks pass"
+        if counts["not implemented yet"]:
+            summary += f" · {counts['not implemented yet']} not implemented yet"
+        if counts["failed"]:
+            summary += f" · {counts['failed']} failing"
+        if self.collect_errors:
+            summary += " · the lab's code could not be imported (see above)"
+        lines.append(summary)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:  # a notebook cell ending in check() shows the report
+        return self.render()
+
+
+def available_labs(root: Path = LABS) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)) if root.exists() else []
+
+
+def find_lab(week: str | int, root: Path = LABS) -> Path:
+    """The lab folder of ``week`` ("01", "1" or 1) under ``root``; a clear error otherwise."""
+    labs = available_labs(root)
+    listing = ", ".join(f"{p.name[4:6]} ({p.name})" for p in labs) or "none"
+    try:
+        number = int(str(week).strip())
+    except ValueError:
+        raise LookupError(f"WEEK must be a week number such as 01; got {week!r}. Labs that exist: {listing}") from None
+    for lab in labs:
+        if lab_number(lab) == number:
+            return lab
+    raise LookupError(f"There is no lab for week {number:02d}. Labs that exist: {listing}")
+
+
+def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900) -> LabReport:
+    """Run the tests in ``lab_dir`` with pytest in a subprocess; return the report."""
+    lab_dir = Path(lab_dir).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = Path(tmp) / "results.json"
+        cmd = [sys.executable, "-m", "pytest", str(lab_dir), "-p", "aimastery.labs.collect",
+               f"--lab-results={results}", "-q", "--no-header", "-rN", "--tb=no", "-p", "no:randomly"]
+        if task is not None:
+            cmd.append(f"--lab-task={task}")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        if not results.exists():
+            return LabReport(lab_dir, [], [{"nodeid": "", "message": proc.stdout + proc.stderr}], proc.returncode)
+        data = json.loads(results.read_text(encoding="utf-8"))
+    tests = [TestOutcome(**t) for t in data["tests"]]
+    return LabReport(lab_dir, tests, data["collect_errors"], proc.returncode, proc.stdout + proc.stderr)
+
+
+def check(task: int | None = None, lab_dir: str | Path = ".") -> LabReport:
+    """Run this lab's tests (all, or one task's) and return the report.
+
+    Call it from a lab notebook, whose working folder is the lab's folder.
+    """
+    lab_dir = Path(lab_dir).resolve()
+    if not LAB_DIR_RE.match(lab_dir.name):
+        raise ValueError(f"check() runs in a lab folder such as labs/week01_autodiff; this one is {lab_dir}")
+    return run_lab(lab_dir, task)

@@ -1,0 +1,120 @@
+// Backprop visualizer (Week 1). Python computed every trace
+// (aimastery/widgets/backprop.py); this file only draws and steps.
+
+const COL = 150, ROW = 74, BOX_W = 116, BOX_H = 54, PAD = 14;
+
+function nodeName(node) {
+  return node.op ? `the '${node.op}' node` : node.label;
+}
+
+function drawGraph(trace, k) {
+  const grads = trace.grads[k];
+  const step = k > 0 ? trace.steps[k - 1] : null;
+  const current = step ? step.node : null;
+  const receiving = new Set(step ? step.contributions.map((c) => c.operand) : []);
+  const maxX = Math.max(...trace.nodes.map((n) => n.x));
+  const maxY = Math.max(...trace.nodes.map((n) => n.y));
+  const width = (maxX + 1) * COL + 2 * PAD - (COL - BOX_W);
+  const height = (maxY + 1) * ROW + 2 * PAD - (ROW - BOX_H);
+  const cx = (n) => PAD + BOX_W / 2 + n.x * COL;
+  const cy = (n) => PAD + BOX_H / 2 + n.y * ROW;
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, role: "img",
+    "aria-label": "computation graph with values and gradients" });
+  svg.append(s("defs", {}, s("marker", { id: "aim-arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
+    markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#868e96" }))));
+  for (const [child, parent] of trace.edges) {
+    const a = trace.nodes[child], b = trace.nodes[parent];
+    const active = parent === current && receiving.has(child);
+    svg.append(s("line", { x1: cx(a) + BOX_W / 2, y1: cy(a), x2: cx(b) - BOX_W / 2, y2: cy(b),
+      stroke: active ? "var(--aim-accent)" : "#868e96", "stroke-width": active ? 2.5 : 1.2, "marker-end": "url(#aim-arrow)" }));
+  }
+  trace.nodes.forEach((node, i) => {
+    const cls = i === current ? "current" : receiving.has(i) ? "receiving" : "";
+    const stroke = cls === "current" ? "var(--aim-accent)" : cls === "receiving" ? "var(--aim-accent-2)" : "var(--aim-border)";
+    const g = s("g", { class: `aim-node ${cls}`, "data-node": i });
+    g.append(s("rect", { x: cx(node) - BOX_W / 2, y: cy(node) - BOX_H / 2, width: BOX_W, height: BOX_H, rx: 7,
+      fill: "var(--aim-surface)", stroke, "stroke-width": cls ? 2.5 : 1.2 }));
+    g.append(s("text", { x: cx(node), y: cy(node) - 10, "text-anchor": "middle", "font-weight": "bold" }, node.label));
+    g.append(s("text", { x: cx(node), y: cy(node) + 6, "text-anchor": "middle", "font-size": 12 }, `data ${fmt(node.data)}`));
+    g.append(s("text", { x: cx(node), y: cy(node) + 21, "text-anchor": "middle", "font-size": 12,
+      fill: grads[i] !== 0 ? "var(--aim-accent-2)" : "var(--aim-muted)" }, `grad ${fmt(grads[i])}`));
+    svg.append(g);
+  });
+  return svg;
+}
+
+function describeStep(trace, k) {
+  const total = trace.steps.length;
+  if (k === 0) {
+    return h("div", {}, h("strong", {}, `Step 0 of ${total}. `),
+      "The forward pass has filled in every value; every gradient is still 0. Step forward to run the backward pass.");
+  }
+  const step = trace.steps[k - 1];
+  const items = step.contributions.map((c) => {
+    const who = nodeName(trace.nodes[c.operand]);
+    return h("li", {}, h("code", {}, `${who}.grad += ${fmt(c.local)} × ${fmt(c.upstream)} = ${fmt(c.amount)}`),
+      ` → ${fmt(c.grad_after)}  (${c.rule})`);
+  });
+  const done = k === total ? h("div", {}, "Done: every node now holds d(output)/d(node), as backward() leaves it.") : null;
+  return h("div", {}, h("strong", {}, `Step ${k} of ${total}: `), step.title, h("ul", {}, items), done);
+}
+
+function render({ model, el }) {
+  const root = h("div", { class: "aim-widget aim-backprop", "data-aim-widget": "backprop" });
+  el.append(root);
+  let timer = null;
+  const stop = () => { if (timer) { clearInterval(timer); timer = null; playButton.textContent = "▷ play"; } };
+
+  const examples = () => model.get("examples") || [];
+  const current = () => {
+    const ex = examples()[model.get("example")] || examples()[0];
+    const preset = ex ? ex.presets[model.get("preset")] || ex.presets[0] : null;
+    return { ex, preset };
+  };
+  const setStep = (k) => { model.set("step", k); model.save_changes(); };
+  const maxStep = () => { const { preset } = current(); return preset && preset.trace ? preset.trace.steps.length : 0; };
+
+  const exampleSelect = selectControl("expression", examples().map((e) => e.name), model.get("example"), (i) => {
+    stop(); model.set("example", i); model.set("preset", 0); model.set("step", 0); model.save_changes();
+  });
+  const presetHolder = h("span", {});
+  const stepRange = rangeControl("step", 0, maxStep(), model.get("step"), (k) => { stop(); setStep(k); });
+  const playButton = button("▷ play", "play the backward pass", () => {
+    if (timer) return stop();
+    if (model.get("step") >= maxStep()) setStep(0);
+    playButton.textContent = "❚❚ pause";
+    timer = setInterval(() => (model.get("step") >= maxStep() ? stop() : setStep(model.get("step") + 1)), 900);
+  });
+  const buttons = h("span", { class: "aim-buttons" },
+    button("«", "first step", () => { stop(); setStep(0); }),
+    button("◀", "previous step", () => { stop(); setStep(Math.max(0, model.get("step") - 1)); }),
+    button("▶", "next step", () => { stop(); setStep(Math.min(maxStep(), model.get("step") + 1)); }),
+    button("»", "last step", () => { stop(); setStep(maxStep()); }),
+    playButton);
+  const view = h("div", { "data-aim-view": "" });
+  root.append(h("div", { class: "aim-controls" }, exampleSelect, presetHolder), view,
+    h("div", { class: "aim-controls" }, buttons, stepRange));
+
+  function redraw() {
+    const { ex, preset } = current();
+    view.replaceChildren();
+    if (!ex || !preset) { view.append(notice("No expressions to show.", "error")); return; }
+    presetHolder.replaceChildren(selectControl("inputs", ex.presets.map((p) => p.name), model.get("preset"), (i) => {
+      stop(); model.set("preset", i); model.set("step", 0); model.save_changes();
+    }));
+    const inputs = preset.inputs.map(([k, v]) => `${k} = ${fmt(v, 2)}`).join(", ");
+    view.append(h("div", { class: "aim-caption" }, h("strong", {}, ex.formula), `  with ${inputs}. `, preset.note));
+    if (preset.error) {
+      view.append(notice(preset.error, "warning"));
+      stepRange.update(0, 0);
+      return;
+    }
+    const k = Math.min(Math.max(0, model.get("step")), preset.trace.steps.length);
+    stepRange.update(k, preset.trace.steps.length);
+    view.append(drawGraph(preset.trace, k), h("div", { class: "aim-panel" }, describeStep(preset.trace, k)));
+  }
+  watch(model, ["examples", "example", "preset", "step"], redraw);
+  return () => stop();
+}
+
+export default { render };

@@ -1,0 +1,1 @@
+"""Your lab code. Generated from solutions/ by `make labs`: edit the stubs here."""

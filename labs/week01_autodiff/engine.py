@@ -1,0 +1,156 @@
+"""Lab 1 — a scalar autograd engine.
+
+A ``Value`` holds one number, remembers the operation and the operands that
+produced it, and carries a closure ``_backward`` that pushes its gradient to
+those operands by the chain rule. ``backward()`` visits the graph in reverse
+topological order so that every node has received all of its gradient before
+it passes it on.
+
+Taught in Week 1 (book/week01_autodiff.md). Your tasks are the regions that
+raise ``NotImplementedError``; ``make lab-check WEEK=01`` tells you how far you
+are.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Value:
+    """A scalar node of a computation graph.
+
+    data:     the number this node holds
+    grad:     d(output)/d(this node), filled in by ``backward()``
+    _prev:    the operands that produced it (each once, in order)
+    _op:      the operation's symbol, for printing and drawing
+    label:    an optional name, for printing and drawing
+    """
+
+    def __init__(self, data: float, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
+        self.data = float(data)
+        self.grad = 0.0
+        self._backward = lambda: None  # a leaf has nothing to pass on
+        self._prev = tuple(dict.fromkeys(_children))  # unique, in a fixed order
+        self._op = _op
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    # ----- operations: the forward value and its backward closure side by side
+
+    def __add__(self, other: Value | float) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            # TODO: d(a+b)/da = d(a+b)/db = 1; add to .grad (+=), never assign
+            raise NotImplementedError('Lab 1 · Value.__add__._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other: Value | float) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            # TODO: d(a*b)/da = b and d(a*b)/db = a, each times out.grad
+            raise NotImplementedError('Lab 1 · Value.__mul__._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, exponent: int | float) -> Value:
+        if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
+            raise TypeError(f"Value ** n needs a constant int or float exponent, got {type(exponent).__name__}")
+        if self.data == 0 and exponent < 0:
+            raise ZeroDivisionError(f"0 ** {exponent} is undefined (division by zero)")
+        if self.data < 0 and not float(exponent).is_integer():
+            raise ValueError(f"a negative base ({self.data}) needs an integer exponent, got {exponent}")
+        out = Value(self.data**exponent, (self,), f"**{exponent:g}")
+
+        def _backward():
+            # TODO: d(a**n)/da = n * a**(n-1)
+            raise NotImplementedError('Lab 1 · Value.__pow__._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    def exp(self) -> Value:
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            # TODO: d(e**a)/da = e**a, which is out.data
+            raise NotImplementedError('Lab 1 · Value.exp._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"log is defined for positive numbers only, got {self.data}")
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():
+            # TODO: d(log a)/da = 1/a
+            raise NotImplementedError('Lab 1 · Value.log._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            # TODO: d(tanh a)/da = 1 - tanh(a)**2, and tanh(a) is out.data
+            raise NotImplementedError('Lab 1 · Value.tanh._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    def relu(self) -> Value:
+        out = Value(max(self.data, 0.0), (self,), "relu")
+
+        def _backward():
+            # TODO: the slope is 1 where the output is positive, else 0 (also at 0)
+            raise NotImplementedError('Lab 1 · Value.relu._backward: not implemented yet (see the TODO above)')
+
+        out._backward = _backward
+        return out
+
+    # ----- the rest is built from the operations above
+
+    def __neg__(self) -> Value:  # -a
+        return self * -1
+
+    def __sub__(self, other: Value | float) -> Value:  # a - b
+        return self + (-other)
+
+    def __truediv__(self, other: Value | float) -> Value:  # a / b
+        return self * other**-1
+
+    def __radd__(self, other: float) -> Value:  # 2 + a
+        return self + other
+
+    def __rsub__(self, other: float) -> Value:  # 2 - a
+        return other + (-self)
+
+    def __rmul__(self, other: float) -> Value:  # 2 * a
+        return self * other
+
+    def __rtruediv__(self, other: float) -> Value:  # 2 / a
+        return other * self**-1
+
+    # ----- backpropagation
+
+    def backward(self) -> None:
+        """Fill ``grad`` of every node this one depends on with d(self)/d(node).
+
+        Visits the nodes in reverse topological order (each node after every
+        node that uses it), seeding ``self.grad = 1``. Works for graphs of any
+        depth: the walk keeps its own stack instead of recursing.
+        """
+        # TODO: order the nodes so each comes after its operands (an explicit stack, not recursion: graphs can be 10,000 deep), set self.grad = 1.0, then call _backward() from the last node to the first
+        raise NotImplementedError('Lab 1 · Value.backward: not implemented yet (see the TODO above)')

@@ -1,0 +1,174 @@
+"""Lab 1 tests: your Value against hand-derived gradients and against PyTorch."""
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aimastery.checks import assert_close
+from aimastery.expressions import compare_with_torch, random_expression, random_inputs
+
+from .engine import Value
+
+TASK1 = pytest.mark.task(1, "add and mul backward")
+TASK2 = pytest.mark.task(2, "backward(): the reverse topological walk")
+TASK3 = pytest.mark.task(3, "pow, exp, log, tanh, relu backward")
+TASK4 = pytest.mark.task(4, "random expressions against PyTorch")
+
+
+def local_grads(out: Value, *inputs: Value) -> list[float]:
+    """Run only ``out``'s own backward closure, with out.grad = 1."""
+    out.grad = 1.0
+    out._backward()
+    return [x.grad for x in inputs]
+
+
+def torch_grad(fn, x: float) -> float:
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    fn(t).backward()
+    return t.grad.item()
+
+
+# ----- Task 1: the closures of + and *
+
+
+@TASK1
+def test_add_backward():
+    a, b = Value(2.0), Value(-3.0)
+    ga, gb = local_grads(a + b, a, b)
+    assert (ga, gb) == (1.0, 1.0), "d(a+b)/da and d(a+b)/db are both 1"
+
+
+@TASK1
+def test_mul_backward():
+    a, b = Value(2.0), Value(-3.0)
+    ga, gb = local_grads(a * b, a, b)
+    assert (ga, gb) == (-3.0, 2.0), "d(a*b)/da = b and d(a*b)/db = a"
+
+
+@TASK1
+def test_closures_scale_with_upstream_gradient():
+    a, b = Value(2.0), Value(-3.0)
+    out = a * b
+    out.grad = 0.5
+    out._backward()
+    assert (a.grad, b.grad) == (-1.5, 1.0), "each local derivative is multiplied by out.grad"
+
+
+@TASK1
+def test_closures_accumulate():
+    a, b = Value(2.0), Value(-3.0)
+    a.grad, b.grad = 10.0, 20.0
+    local_grads(a + b, a, b)
+    assert (a.grad, b.grad) == (11.0, 21.0), "_backward adds to .grad (+=); it must not overwrite it"
+
+
+# ----- Task 2: backward() over whole graphs of + and *
+
+
+@TASK2
+def test_backward_chain_rule():
+    a, b, c = Value(2.0), Value(-3.0), Value(10.0)
+    f = (a * b + c) * a  # f = a²b + ac
+    f.backward()
+    assert f.grad == 1.0, "backward() seeds the output's own gradient with 1"
+    assert (a.grad, b.grad, c.grad) == (2 * 2.0 * -3.0 + 10.0, 4.0, 2.0)
+
+
+@TASK2
+def test_node_used_twice_accumulates():
+    a = Value(3.0)
+    b = a + a  # one node, two uses
+    b.backward()
+    assert a.grad == 2.0, "a is used twice in a + a: both contributions must add up"
+    x = Value(-2.0)
+    y = x * x * x  # x³
+    y.backward()
+    assert y.grad == 1.0 and x.grad == 3 * (-2.0) ** 2
+
+
+@TASK2
+def test_diamond_visits_each_node_once():
+    a = Value(1.5)
+    b = a * 2.0
+    c = b * b + b  # b feeds two products and a sum
+    c.backward()
+    assert_close(b.grad, 2 * b.data + 1, name="dc/db")
+    assert_close(a.grad, (2 * b.data + 1) * 2.0, name="dc/da")
+
+
+@TASK2
+def test_deep_graph_has_no_recursion_limit():
+    x = Value(1.0)
+    y = x
+    for _ in range(10_000):  # far deeper than Python's recursion limit of 1,000
+        y = y * 1.0001 + 0.0
+    y.backward()
+    assert_close(x.grad, 1.0001**10_000, rtol=1e-9, name="d(x * 1.0001**10000)/dx")
+
+
+# ----- Task 3: the closures of the other operations, against PyTorch
+
+
+UNARY_CASES = {
+    "exp": (lambda v: v.exp(), [-2.0, 0.0, 1.5]),
+    "log": (lambda v: v.log(), [0.1, 1.0, 7.0]),
+    "tanh": (lambda v: v.tanh(), [-3.0, 0.0, 0.5]),
+    "relu": (lambda v: v.relu(), [-1.0, 2.5]),
+    "pow 2": (lambda v: v**2, [-1.5, 3.0]),
+    "pow 3": (lambda v: v**3, [-2.0, 0.5]),
+    "pow -1": (lambda v: v**-1, [-4.0, 0.25]),
+    "pow 0.5": (lambda v: v**0.5, [0.3, 9.0]),
+}
+
+
+@TASK3
+@pytest.mark.parametrize("name", list(UNARY_CASES))
+def test_unary_backward_matches_torch(name):
+    fn, points = UNARY_CASES[name]
+    for x in points:
+        v = Value(x)
+        (grad,) = local_grads(fn(v), v)
+        assert_close(grad, torch_grad(fn, x), rtol=1e-9, name=f"d({name})/dx at x={x}")
+
+
+@TASK3
+def test_relu_at_zero_has_zero_gradient():
+    v = Value(0.0)
+    (grad,) = local_grads(v.relu(), v)
+    assert grad == 0.0, "relu's slope at 0 is taken as 0, as in PyTorch"
+
+
+@TASK3
+def test_tanh_neuron():
+    x1, w1, x2, w2, b = Value(2.0), Value(-3.0), Value(0.0), Value(1.0), Value(6.8813735870195432)
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.backward()
+    t = torch.tensor([2.0, -3.0, 0.0, 1.0, 6.8813735870195432], dtype=torch.float64, requires_grad=True)
+    torch.tanh(t[0] * t[1] + t[2] * t[3] + t[4]).backward()
+    assert_close([x1.grad, w1.grad, x2.grad, w2.grad, b.grad], t.grad.numpy(), rtol=1e-9, name="neuron gradients")
+
+
+# ----- Task 4: everything together, on random expressions
+
+
+@TASK4
+@given(seed=st.integers(min_value=0, max_value=10**6))
+def test_random_expressions_match_torch(seed):
+    expression = random_expression(seed, n_inputs=3, depth=4)
+    inputs = random_inputs(seed, 3)
+    result = compare_with_torch(Value, expression, inputs)
+    assert_close(result.value, result.torch_value, rtol=1e-9, name=f"value of {expression}")
+    assert_close(result.grads, result.torch_grads, rtol=1e-6, atol=1e-9, name=f"gradients of {expression} at {inputs}")
+
+
+@TASK4
+def test_sub_neg_div_compose():
+    a, b = Value(3.0), Value(-2.0)
+    f = (a - b) / (-a) + 2 / b - 1 - a
+    f.backward()
+    t = torch.tensor([3.0, -2.0], dtype=torch.float64, requires_grad=True)
+    ((t[0] - t[1]) / (-t[0]) + 2 / t[1] - 1 - t[0]).backward()
+    assert_close(f.data, ((3.0 + 2.0) / -3.0) + 2 / -2.0 - 1 - 3.0, name="f")
+    assert_close([a.grad, b.grad], t.grad.numpy(), rtol=1e-9, name="gradients of f")
+

@@ -1,0 +1,1 @@
+"""Reference solutions of the labs: the one source from which `labs/` is generated."""

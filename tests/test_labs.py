@@ -1,0 +1,141 @@
+"""The lab tooling: stub generation, the sync check and the task report."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from aimastery.labs.generate import MarkerError, compare_with_generated, generate_all, generate_lab, strip_solutions
+from aimastery.labs.runner import find_lab, run_lab
+
+SOLUTION = textwrap.dedent('''\
+    """A tiny lab."""
+
+
+    def double(x):
+        ### BEGIN SOLUTION: return twice x
+        return 2 * x
+        ### END SOLUTION
+
+
+    class Box:
+        def area(self, w, h):
+            if w < 0:
+                raise ValueError("w must be >= 0")
+            ### BEGIN SOLUTION
+            return w * h
+            ### END SOLUTION
+    ''')
+
+TESTS = textwrap.dedent('''\
+    import pytest
+
+    from .mod import Box, double
+
+
+    @pytest.mark.task(1, "double")
+    def test_double():
+        assert double(3) == 6
+
+
+    @pytest.mark.task(2, "area")
+    def test_area():
+        assert Box().area(2, 3) == 6
+
+
+    @pytest.mark.task(2, "area")
+    def test_area_zero():
+        assert Box().area(0, 3) == 0
+    ''')
+
+
+def make_lab(root: Path, name="week09_demo", solution=SOLUTION) -> Path:
+    lab = root / name
+    lab.mkdir(parents=True)
+    (lab / "__init__.py").write_text("")
+    (lab / "mod.py").write_text(solution)
+    (lab / "test_mod.py").write_text(TESTS)
+    (lab / "lab.md").write_text("# Lab 9\n")
+    return lab
+
+
+def test_strip_replaces_each_region_with_todo_and_raise():
+    stub = strip_solutions(SOLUTION, lab=9, filename="mod.py")
+    assert "return 2 * x" not in stub and "return w * h" not in stub
+    assert "# TODO: return twice x" in stub
+    assert "raise NotImplementedError('Lab 9 · double: not implemented yet (see the TODO above)')" in stub
+    assert "Lab 9 · Box.area: not implemented yet'" in stub  # no hint, no pointer to a TODO
+    assert 'raise ValueError("w must be >= 0")' in stub  # code outside the markers stays
+    namespace = {}
+    exec(compile(stub, "stub", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="Lab 9 · double"):
+        namespace["double"](1)
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("x = 1\n### BEGIN SOLUTION\nx = 2\n", "no '### END SOLUTION'"),
+        ("x = 1\n### END SOLUTION\n", "without a BEGIN"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside the region"),
+    ],
+)
+def test_unpaired_markers_are_clear_errors(source, message):
+    with pytest.raises(MarkerError, match=message):
+        strip_solutions(source, lab=1, filename="m.py")
+
+
+def test_generate_copies_and_strips(tmp_path):
+    solutions = tmp_path / "solutions"
+    make_lab(solutions)
+    labs = tmp_path / "labs"
+    generate_all(solutions, labs)
+    assert (labs / "week09_demo" / "lab.md").read_text() == "# Lab 9\n"
+    assert (labs / "week09_demo" / "test_mod.py").read_text() == TESTS
+    assert "NotImplementedError" in (labs / "week09_demo" / "mod.py").read_text()
+    fresh = tmp_path / "fresh"
+    generate_all(solutions, fresh)
+    assert compare_with_generated(fresh, labs).in_sync
+    (labs / "week09_demo" / "mod.py").write_text("edited")
+    (labs / "week09_demo" / "extra.py").write_text("")
+    report = compare_with_generated(fresh, labs)
+    assert report.differing == ["week09_demo/mod.py"] and report.extra == ["week09_demo/extra.py"]
+
+
+def test_report_task_by_task(tmp_path):
+    solution = make_lab(tmp_path / "solutions")
+    good = run_lab(solution)
+    assert good.all_passed and [t.status for t in good.tasks] == ["passed", "passed"]
+
+    stub = tmp_path / "labs" / "week09_demo"
+    generate_lab(solution, stub)
+    bad = run_lab(stub)
+    assert bad.all_failed and [t.status for t in bad.tasks] == ["not implemented yet"] * 2
+    assert "Lab 9 · double: not implemented yet" in bad.render()
+
+    (stub / "mod.py").write_text(SOLUTION.replace("return 2 * x", "return 3 * x"))
+    mixed = run_lab(stub)
+    assert [t.status for t in mixed.tasks] == ["failed", "passed"]
+    text = mixed.render()
+    assert "✗ failed" in text and "assert 9 == 6" in text and "Summary: 1 of 2 tasks pass · 1 failing" in text
+
+    only = run_lab(stub, task=2)
+    assert [t.number for t in only.tasks] == [2] and only.all_passed
+
+
+def test_report_on_code_that_does_not_import(tmp_path):
+    stub = make_lab(tmp_path / "labs", solution="def double(x:\n")
+    report = run_lab(stub)
+    assert report.collect_errors and not report.all_passed
+    assert "SyntaxError" in report.render()
+
+
+def test_find_lab_lists_what_exists(tmp_path):
+    make_lab(tmp_path, "week01_autodiff")
+    make_lab(tmp_path, "week04_mlp")
+    assert find_lab("4", tmp_path).name == "week04_mlp"
+    assert find_lab(1, tmp_path).name == "week01_autodiff"
+    with pytest.raises(LookupError, match=r"no lab for week 07\. Labs that exist: 01 \(week01_autodiff\), 04"):
+        find_lab("07", tmp_path)
+    with pytest.raises(LookupError, match="week number"):
+        find_lab("seven", tmp_path)
