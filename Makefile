@@ -11,6 +11,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 INSTALLED := $(VENV)/.installed
 VENDORED := _vendor/_assets/VERSIONS.json
+# Jupyter Book re-runs a chapter when its code changes, not when the package
+# it imports does: any change in aimastery/ empties the execution cache.
+CACHE_STAMP := _build/.package-stamp
+PACKAGE_FILES = $(shell find aimastery -name '*.py' -o -name '*.js' -o -name '*.css')
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PORT ?= 8000
 WEEK ?=
@@ -46,11 +50,15 @@ help:
 $(INSTALLED): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-deps -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 $(VENDORED): $(INSTALLED) aimastery/devtools/vendor.py aimastery/devtools/static/widgets-config.js
 	$(PY) -m aimastery.devtools.vendor
+
+$(CACHE_STAMP): $(PACKAGE_FILES)
+	@rm -rf _build/.jupyter_cache
+	@mkdir -p _build && touch $@
 
 notebooks: $(INSTALLED)
 	@$(BIN)/jupytext --quiet --sync $(NOTEBOOK_SOURCES)
@@ -59,11 +67,11 @@ notebooks: $(INSTALLED)
 labs: $(INSTALLED)
 	$(PY) -m aimastery.labs generate
 
-book: $(INSTALLED) $(VENDORED)
+book: $(INSTALLED) $(VENDORED) $(CACHE_STAMP)
 	$(BIN)/jupyter-book build . --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
 
-test: $(INSTALLED) $(VENDORED) notebooks
+test: $(INSTALLED) $(VENDORED) $(CACHE_STAMP) notebooks
 	@echo "== 1/3  package tests, the lab pipeline, every chapter and lab notebook (nbval)"
 	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
@@ -79,7 +87,8 @@ serve:
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 jupyter: $(INSTALLED) notebooks
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir="$(CURDIR)"
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab-check: $(INSTALLED)
 	@$(PY) -m aimastery.labs report "$(WEEK)"
