@@ -60,7 +60,7 @@ def make_lab(root: Path, name="week09_demo", solution=SOLUTION) -> Path:
 
 
 def test_strip_replaces_each_region_with_todo_and_raise():
-    stub = strip_solutions(SOLUTION, lab=9, filename="mod.py")
+    stub = strip_solutions(SOLUTION, lab="Lab 9", filename="mod.py")
     assert "return 2 * x" not in stub and "return w * h" not in stub
     assert "# TODO: return twice x" in stub
     assert "raise NotImplementedError('Lab 9 · double: not implemented yet (see the TODO above)')" in stub
@@ -82,7 +82,7 @@ def test_strip_replaces_each_region_with_todo_and_raise():
 )
 def test_unpaired_markers_are_clear_errors(source, message):
     with pytest.raises(MarkerError, match=message):
-        strip_solutions(source, lab=1, filename="m.py")
+        strip_solutions(source, lab="Lab 1", filename="m.py")
 
 
 def test_generate_copies_and_strips(tmp_path):
@@ -133,8 +133,10 @@ def test_report_on_code_that_does_not_import(tmp_path):
 def test_find_lab_lists_what_exists(tmp_path):
     make_lab(tmp_path, "week01_autodiff")
     make_lab(tmp_path, "week04_mlp")
+    make_lab(tmp_path, "capstone_service")
     assert find_lab("4", tmp_path).name == "week04_mlp"
     assert find_lab(1, tmp_path).name == "week01_autodiff"
+    assert find_lab("Capstone", tmp_path).name == "capstone_service"
     with pytest.raises(LookupError, match=r"no lab for week 07\. Labs that exist: 01 \(week01_autodiff\), 04"):
         find_lab("07", tmp_path)
     with pytest.raises(LookupError, match="week number"):

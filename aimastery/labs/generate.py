@@ -27,7 +27,8 @@ from aimastery.config import REPO_ROOT
 
 SOLUTIONS = REPO_ROOT / "solutions"
 LABS = REPO_ROOT / "labs"
-LAB_DIR_RE = re.compile(r"^week(\d\d)_[a-z0-9_]+$")
+# weekNN_topic for the weekly labs, capstone_topic for the capstone's
+LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<capstone>capstone))_[a-z0-9_]+$")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis")
 
 BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
@@ -40,11 +41,19 @@ class MarkerError(ValueError):
     """A solution file whose markers do not pair up."""
 
 
-def lab_number(lab_dir: Path) -> int:
+def lab_key(lab_dir: Path) -> str:
+    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", or "capstone"."""
     match = LAB_DIR_RE.match(lab_dir.name)
     if not match:
-        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff), got {lab_dir.name!r}")
-    return int(match.group(1))
+        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff) or capstone_topic, "
+                         f"got {lab_dir.name!r}")
+    return match.group("week") or "capstone"
+
+
+def lab_title(lab_dir: Path) -> str:
+    """How reports and stubs name a lab: "Lab 1", or "Capstone lab"."""
+    key = lab_key(lab_dir)
+    return "Capstone lab" if key == "capstone" else f"Lab {int(key)}"
 
 
 def _enclosing_names(tree: ast.Module) -> list[tuple[int, int, str]]:
@@ -64,7 +73,7 @@ def _enclosing_names(tree: ast.Module) -> list[tuple[int, int, str]]:
     return spans
 
 
-def strip_solutions(source: str, *, lab: int, filename: str) -> str:
+def strip_solutions(source: str, *, lab: str, filename: str) -> str:
     """Replace each marked region of ``source`` with a TODO and a raise."""
     spans = _enclosing_names(ast.parse(source, filename=filename))
     lines = source.splitlines(keepends=True)
@@ -90,7 +99,7 @@ def strip_solutions(source: str, *, lab: int, filename: str) -> str:
         where = max(inside, key=len) if inside else "module level"
         if hint:
             out.append(f"{indent}# TODO: {hint}\n")
-        message = f"Lab {lab} · {where}: not implemented yet" + (" (see the TODO above)" if hint else "")
+        message = f"{lab} · {where}: not implemented yet" + (" (see the TODO above)" if hint else "")
         out.append(f"{indent}raise NotImplementedError({message!r})\n")
         i = j + 1
     stub = "".join(out)
@@ -100,7 +109,7 @@ def strip_solutions(source: str, *, lab: int, filename: str) -> str:
 
 def generate_lab(solution_dir: Path, target_dir: Path) -> None:
     """Write one lab's stubs: copy ``solution_dir`` to ``target_dir``, stripping solutions."""
-    lab = lab_number(solution_dir)
+    lab = lab_title(solution_dir)
     if target_dir.exists():
         shutil.rmtree(target_dir)
     shutil.copytree(solution_dir, target_dir, ignore=IGNORED)

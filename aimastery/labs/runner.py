@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimastery.config import REPO_ROOT
-from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_number
+from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_key, lab_title
 
 
 @dataclass
@@ -83,7 +83,7 @@ class LabReport:
             where = self.lab_dir.resolve().relative_to(REPO_ROOT)
         except ValueError:
             where = self.lab_dir
-        lines = [f"Lab {lab_number(self.lab_dir)} · {where}"]
+        lines = [f"{lab_title(self.lab_dir)} · {where}"]
         for err in self.collect_errors:
             lines.append(f"  ✗ could not load {err['nodeid'] or 'the lab'}:")
             lines.extend("      " + line for line in err["message"].splitlines())
@@ -124,21 +124,27 @@ class LabReport:
 
 
 def available_labs(root: Path = LABS) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)) if root.exists() else []
+    if not root.exists():
+        return []
+    labs = [p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)]
+    return sorted(labs, key=lambda p: (lab_key(p) == "capstone", p.name))  # the weeks, then the capstone
 
 
 def find_lab(week: str | int, root: Path = LABS) -> Path:
-    """The lab folder of ``week`` ("01", "1" or 1) under ``root``; a clear error otherwise."""
+    """The lab folder of ``week`` ("01", "1", 1 or "capstone") under ``root``; a clear error otherwise."""
     labs = available_labs(root)
-    listing = ", ".join(f"{p.name[4:6]} ({p.name})" for p in labs) or "none"
-    try:
-        number = int(str(week).strip())
-    except ValueError:
-        raise LookupError(f"WEEK must be a week number such as 01; got {week!r}. Labs that exist: {listing}") from None
+    listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
+    wanted = str(week).strip().lower()
+    if wanted != "capstone":
+        try:
+            wanted = f"{int(wanted):02d}"
+        except ValueError:
+            raise LookupError(f"WEEK must be a week number such as 01, or capstone; got {week!r}. "
+                              f"Labs that exist: {listing}") from None
     for lab in labs:
-        if lab_number(lab) == number:
+        if lab_key(lab) == wanted:
             return lab
-    raise LookupError(f"There is no lab for week {number:02d}. Labs that exist: {listing}")
+    raise LookupError(f"There is no lab for week {wanted}. Labs that exist: {listing}")
 
 
 def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900) -> LabReport:
@@ -167,5 +173,5 @@ def check(task: int | None = None, lab_dir: str | Path = ".") -> LabReport:
     """
     lab_dir = Path(lab_dir).resolve()
     if not LAB_DIR_RE.match(lab_dir.name):
-        raise ValueError(f"check() runs in a lab folder such as labs/week01_autodiff; this one is {lab_dir}")
+        raise ValueError(f"check() runs in a lab folder such as labs/week01_autodiff; this one is {lab_dir.name}")
     return run_lab(lab_dir, task)
