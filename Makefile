@@ -68,8 +68,8 @@ labs: $(INSTALLED)
 	$(PY) -m aimastery.labs generate
 
 book: $(INSTALLED) $(VENDORED) $(CACHE_STAMP)
-	$(BIN)/jupyter-book build . --keep-going
-	@echo "The book is at file://$(CURDIR)/_build/html/index.html (or: make serve)"
+	$(PY) -m aimastery.devtools.build --jobs $(JOBS)
+	@echo "Open it in a browser, or run: make serve"
 
 test: $(INSTALLED) $(VENDORED) $(CACHE_STAMP) notebooks
 	@echo "== 1/3  package tests, the lab pipeline, every chapter and lab notebook (nbval)"
@@ -77,7 +77,7 @@ test: $(INSTALLED) $(VENDORED) $(CACHE_STAMP) notebooks
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
 		tests $(CHAPTER_NOTEBOOKS) $(LAB_NOTEBOOKS)
 	@echo "== 2/3  the book: every chapter executed, zero warnings"
-	$(BIN)/jupyter-book build . -n -W --keep-going --quiet
+	$(PY) -m aimastery.devtools.build --strict --quiet --jobs $(JOBS)
 	@echo "== 3/3  every built page in headless Chromium"
 	$(PY) -m pytest -m browser tests/browser
 

@@ -5,6 +5,8 @@
   configured, which an offline book has not).
 * Fail the build clearly when the vendored JavaScript is missing, instead of
   building pages whose widgets and maths silently stay blank.
+* Let Sphinx read (and so execute) chapters in parallel (see
+  ``_allow_parallel_read``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,21 @@ def _offer_ipynb(app: Sphinx, pagename: str, templatename: str, context: dict, d
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _allow_parallel_read(app: Sphinx) -> None:
+    """Mark sphinx_multitoc_numbering as safe to read in parallel.
+
+    sphinx-external-toc always loads it, and it does not declare itself, so
+    Sphinx would fall back to reading (and executing) the chapters one at a
+    time. It renumbers sections only when pages are written: reading in
+    parallel is safe.
+    """
+    ext = app.extensions.get("sphinx_multitoc_numbering")
+    if ext is not None and ext.parallel_read_safe is None:
+        ext.parallel_read_safe = True
+
+
 def setup(app: Sphinx) -> dict:
+    _allow_parallel_read(app)
     app.connect("config-inited", _check_vendor)
     app.connect("html-page-context", _offer_ipynb)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
