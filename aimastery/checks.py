@@ -28,17 +28,33 @@ def rel_error(actual, expected, eps: float = 1e-12) -> float:
     return float(np.max(np.abs(a - e) / np.maximum(np.abs(a) + np.abs(e), eps)))
 
 
+def _as_numbers(value, name: str, role: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name}: the {role} value should be a number or an array of numbers, "
+                             f"got {type(value).__name__} {value!r} (a Value's number is its .data)") from None
+
+
 def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-9, name: str = "value") -> None:
     """Assert two arrays (or scalars) agree within ``atol + rtol * |expected|``.
 
-    The message names what was compared, the shapes if they differ, and the
-    worst mismatch.
+    The message says what was compared, and gives the values themselves (or,
+    for large arrays, the worst mismatch and where it is).
     """
-    a = np.asarray(actual, dtype=np.float64)
-    e = np.asarray(expected, dtype=np.float64)
+    a = _as_numbers(actual, name, "computed")
+    e = _as_numbers(expected, name, "expected")
     if a.shape != e.shape:
         raise AssertionError(f"{name}: shape {a.shape} differs from the expected {e.shape}")
-    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=f"{name} differs from the expected value")
+    close = np.isclose(a, e, rtol=rtol, atol=atol) | (np.isnan(a) & np.isnan(e))
+    if close.all():
+        return
+    if a.size <= 6:
+        got, want = (np.array2string(x, precision=6, separator=", ") if x.ndim else f"{float(x):.6g}" for x in (a, e))
+        raise AssertionError(f"{name}: got {got}, expected {want}")
+    worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.abs(a - e))), a.shape)
+    raise AssertionError(f"{name}: {int((~close).sum())} of {a.size} values differ; worst at index {tuple(map(int, worst))}: "
+                         f"got {a[worst]:.6g}, expected {e[worst]:.6g}")
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-UNARY = ("neg", "exp", "log", "tanh", "relu", "square", "cube", "sqrt_pos", "reuse")
+UNARY = ("neg", "exp", "log", "tanh", "relu", "square", "cube", "sqrt_pos", "reuse", "reuse_first", "reuse_deep")
 BINARY = ("+", "-", "*", "/")
 
 # A tree is ("x", i) | ("c", float) | (unary_op, tree) | (binary_op, tree, tree)
@@ -70,8 +70,14 @@ def _evaluate(tree: Tree, leaves: list[Any]) -> Any:
         return u**3
     if op == "sqrt_pos":
         return (u * u + 0.5) ** 0.5
-    if op == "reuse":  # the same node used three times: its gradient must accumulate
+    # one node reaching the output along two paths of different lengths: its
+    # gradient must accumulate, and it must wait for both before passing it on
+    if op == "reuse":
         return u * u + u
+    if op == "reuse_first":
+        return u + u * u
+    if op == "reuse_deep":
+        return (u + 1) * u
     raise ValueError(f"unknown operation {op!r}")
 
 
@@ -112,7 +118,7 @@ def _format(tree: Tree) -> str:
     return {
         "neg": f"-{base}", "exp": f"exp(tanh {inner})", "log": f"log({base}² + 1)", "tanh": f"tanh {inner}",
         "relu": f"relu {inner}", "square": f"{base}²", "cube": f"{base}³", "sqrt_pos": f"√({base}² + ½)",
-        "reuse": f"({base}² + {base})",
+        "reuse": f"({base}² + {base})", "reuse_first": f"({base} + {base}²)", "reuse_deep": f"(({inner}) + 1)·{base}",
     }[op]
 
 

@@ -43,5 +43,10 @@ def test_assert_close_messages():
     assert_close([1.0, 2.0], [1.0, 2.0 + 1e-12])
     with pytest.raises(AssertionError, match="shape"):
         assert_close([1.0], [1.0, 2.0], name="w")
-    with pytest.raises(AssertionError, match="w differs"):
+    with pytest.raises(AssertionError, match=r"w: got \[1\., 2\.\], expected \[1\. , 2\.1\]"):
         assert_close([1.0, 2.0], [1.0, 2.1], name="w")
+    with pytest.raises(AssertionError, match=r"w: 1 of 10 values differ; worst at index \(3,\): got 0, expected 1"):
+        assert_close(np.zeros(10), np.eye(10)[3], name="w")
+    with pytest.raises(AssertionError, match="should be a number"):
+        assert_close(object(), 1.0, name="w")
+    assert_close([np.nan, 1.0], [np.nan, 1.0])  # NaN where NaN is expected is equal

@@ -62,9 +62,11 @@ def make_lab(root: Path, name="week09_demo", solution=SOLUTION) -> Path:
 def test_strip_replaces_each_region_with_todo_and_raise():
     stub = strip_solutions(SOLUTION, lab="Lab 9", filename="mod.py")
     assert "return 2 * x" not in stub and "return w * h" not in stub
-    assert "# TODO: return twice x" in stub
-    assert "raise NotImplementedError('Lab 9 · double: not implemented yet (see the TODO above)')" in stub
-    assert "Lab 9 · Box.area: not implemented yet'" in stub  # no hint, no pointer to a TODO
+    lines = stub.splitlines()
+    assert lines[4].strip() == "# TODO: return twice x"
+    assert lines[5].strip() == ("raise NotImplementedError('Lab 9 · double (mod.py:6): not implemented yet "
+                                "(the TODO just above says what to write)')")
+    assert "Lab 9 · Box.area (mod.py:13): not implemented yet')" in lines[12]  # no hint, no pointer to a TODO
     assert 'raise ValueError("w must be >= 0")' in stub  # code outside the markers stays
     namespace = {}
     exec(compile(stub, "stub", "exec"), namespace)
@@ -111,7 +113,7 @@ def test_report_task_by_task(tmp_path):
     generate_lab(solution, stub)
     bad = run_lab(stub)
     assert bad.all_failed and [t.status for t in bad.tasks] == ["not implemented yet"] * 2
-    assert "Lab 9 · double: not implemented yet" in bad.render()
+    assert "Lab 9 · double (mod.py:6): not implemented yet" in bad.render()
 
     (stub / "mod.py").write_text(SOLUTION.replace("return 2 * x", "return 3 * x"))
     mixed = run_lab(stub)
@@ -139,5 +141,7 @@ def test_find_lab_lists_what_exists(tmp_path):
     assert find_lab("Capstone", tmp_path).name == "capstone_service"
     with pytest.raises(LookupError, match=r"no lab for week 07\. Labs that exist: 01 \(week01_autodiff\), 04"):
         find_lab("07", tmp_path)
-    with pytest.raises(LookupError, match="week number"):
+    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01; got 'seven'"):
         find_lab("seven", tmp_path)
+    with pytest.raises(LookupError, match="Say which lab to check, e.g. make lab-check WEEK=01"):
+        find_lab("", tmp_path)

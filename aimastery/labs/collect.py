@@ -83,7 +83,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         record["outcome"] = report.outcome
         if call.excinfo is not None and not report.passed:
             record["exc_type"] = call.excinfo.type.__name__
-            record["message"] = _first_lines(call.excinfo.exconly())
+            message = _first_lines(call.excinfo.exconly(), n=6)
+            if "Timeout" in message and "pytest-timeout" in message:
+                seconds = item.config.getoption("timeout", default=None)
+                message = f"stopped after {seconds} s without finishing: an endless loop?"
+            record["message"] = message
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

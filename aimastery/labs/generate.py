@@ -73,8 +73,13 @@ def _enclosing_names(tree: ast.Module) -> list[tuple[int, int, str]]:
     return spans
 
 
-def strip_solutions(source: str, *, lab: str, filename: str) -> str:
-    """Replace each marked region of ``source`` with a TODO and a raise."""
+def strip_solutions(source: str, *, lab: str, filename: str, location: str | None = None) -> str:
+    """Replace each marked region of ``source`` with a TODO and a raise.
+
+    ``filename`` names the source in marker errors; ``location`` (default:
+    ``filename``) is how the stub's message names the file the learner edits.
+    """
+    location = location or filename
     spans = _enclosing_names(ast.parse(source, filename=filename))
     lines = source.splitlines(keepends=True)
     out: list[str] = []
@@ -99,7 +104,10 @@ def strip_solutions(source: str, *, lab: str, filename: str) -> str:
         where = max(inside, key=len) if inside else "module level"
         if hint:
             out.append(f"{indent}# TODO: {hint}\n")
-        message = f"{lab} · {where}: not implemented yet" + (" (see the TODO above)" if hint else "")
+        line = len("".join(out).splitlines()) + 1  # where the raise lands in the stub
+        message = f"{lab} · {where} ({location}:{line}): not implemented yet"
+        if hint:
+            message += " (the TODO just above says what to write)"
         out.append(f"{indent}raise NotImplementedError({message!r})\n")
         i = j + 1
     stub = "".join(out)
@@ -117,7 +125,8 @@ def generate_lab(solution_dir: Path, target_dir: Path) -> None:
         text = path.read_text(encoding="utf-8")
         if "### BEGIN SOLUTION" in text or "### END SOLUTION" in text:
             rel = path.relative_to(target_dir)
-            path.write_text(strip_solutions(text, lab=lab, filename=f"{solution_dir.name}/{rel}"), encoding="utf-8")
+            stub = strip_solutions(text, lab=lab, filename=f"{solution_dir.name}/{rel}", location=str(rel))
+            path.write_text(stub, encoding="utf-8")
 
 
 def solution_dirs(solutions: Path = SOLUTIONS) -> list[Path]:

@@ -20,6 +20,9 @@ from aimastery.config import REPO_ROOT
 from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_key, lab_title
 
 
+TEST_TIMEOUT = 120  # seconds per test: an endless loop is stopped, not left to eat the machine
+
+
 @dataclass
 class TestOutcome:
     nodeid: str
@@ -99,15 +102,11 @@ class LabReport:
             if task.status == "passed":
                 lines.append(f"{head}✓ passed ({n_pass}/{len(task.tests)} tests)")
                 continue
-            problem = task.first_problem
             if task.status == "not implemented yet":
-                stub = next(t for t in task.tests if t.not_implemented)
                 lines.append(f"{head}○ not implemented yet")
-                first_line = (stub.message or "").splitlines()[0] if stub.message else ""
-                lines.append(f"      {first_line.removeprefix('NotImplementedError: ')}")
             else:
-                lines.append(f"{head}✗ failed ({n_pass}/{len(task.tests)} tests pass); first failure, {problem.name}:")
-                lines.extend("      " + line for line in (problem.message or problem.outcome).splitlines())
+                lines.append(f"{head}✗ failed: {n_pass} of {len(task.tests)} tests pass")
+            lines.extend(_problem_lines(task.tests))
         counts = {s: sum(t.status == s for t in tasks) for s in ("passed", "not implemented yet", "failed")}
         summary = f"Summary: {counts['passed']} of {len(tasks)} tasks pass"
         if counts["not implemented yet"]:
@@ -117,10 +116,36 @@ class LabReport:
         if self.collect_errors:
             summary += " · the lab's code could not be imported (see above)"
         lines.append(summary)
+        first_open = next((t for t in tasks if t.status != "passed"), None)
+        if first_open is not None and sum(t.status != "passed" for t in tasks) > 1:
+            lines.append(f"Tasks build on one another: start with Task {first_open.number}, "
+                         "the first that does not pass, then run the check again.")
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # a notebook cell ending in check() shows the report
         return self.render()
+
+
+def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
+    """One line per test that did not pass (a stub's message once), then the first failure in full."""
+    lines: list[str] = []
+    seen_stubs: set[str] = set()
+    problems = [t for t in tests if t.outcome != "passed"]
+    for t in problems[:limit]:
+        first = (t.message or t.outcome).splitlines()[0].removeprefix("NotImplementedError: ")
+        if t.not_implemented:
+            if first not in seen_stubs:
+                seen_stubs.add(first)
+                lines.append(f"      ○ {first}")
+        else:
+            lines.append(f"      ✗ {t.name}: {first.removeprefix('AssertionError: ')}")
+    if len(problems) > limit:
+        lines.append(f"      … and {len(problems) - limit} more")
+    detail = next((t for t in problems if not t.not_implemented and t.message and "\n" in t.message), None)
+    if detail is not None:
+        lines.append(f"      first failure in full, {detail.name}:")
+        lines.extend("        " + line for line in detail.message.splitlines())
+    return lines
 
 
 def available_labs(root: Path = LABS) -> list[Path]:
@@ -135,11 +160,14 @@ def find_lab(week: str | int, root: Path = LABS) -> Path:
     labs = available_labs(root)
     listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
     wanted = str(week).strip().lower()
+    example = lab_key(labs[0]) if labs else "01"
+    if not wanted:
+        raise LookupError(f"Say which lab to check, e.g. make lab-check WEEK={example}. Labs that exist: {listing}")
     if wanted != "capstone":
         try:
             wanted = f"{int(wanted):02d}"
         except ValueError:
-            raise LookupError(f"WEEK must be a week number such as 01, or capstone; got {week!r}. "
+            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}; got {week!r}. "
                               f"Labs that exist: {listing}") from None
     for lab in labs:
         if lab_key(lab) == wanted:
@@ -153,7 +181,8 @@ def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900) -> 
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.json"
         cmd = [sys.executable, "-m", "pytest", str(lab_dir), "-p", "aimastery.labs.collect",
-               f"--lab-results={results}", "-q", "--no-header", "-rN", "--tb=no", "-p", "no:randomly"]
+               f"--lab-results={results}", "-q", "--no-header", "-rN", "--tb=no", "-p", "no:cacheprovider",
+               f"--timeout={TEST_TIMEOUT}"]
         if task is not None:
             cmd.append(f"--lab-task={task}")
         env = dict(os.environ)

@@ -147,13 +147,27 @@ def _layout(graph: Graph) -> list[tuple[float, float]]:
     return [(float(layer[i]), row[i]) for i in range(n)]
 
 
-def _label(node: Any) -> str:
-    name = getattr(node, "label", "")
-    if name:
-        return name
-    if not node._prev:
-        return f"{node.data:g}"
-    return node._op
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _labels(nodes: list[Any]) -> list[str]:
+    """A readable, unique title per node: its name (with its operation), a constant's
+    value, or the operation numbered when it occurs more than once ("+₁", "+₂")."""
+    ops = [n._op for n in nodes if n._prev and not getattr(n, "label", "")]
+    seen: dict[str, int] = {}
+    titles = []
+    for node in nodes:
+        name = getattr(node, "label", "")
+        if name:
+            titles.append(f"{name} ({node._op})" if node._prev else name)
+        elif not node._prev:
+            titles.append(f"{node.data:g}")
+        elif ops.count(node._op) > 1:
+            seen[node._op] = seen.get(node._op, 0) + 1
+            titles.append(f"{node._op}{str(seen[node._op]).translate(SUBSCRIPTS)}")
+        else:
+            titles.append(node._op)
+    return titles
 
 
 def compute_backprop_trace(root: Any) -> BackpropTrace:
@@ -170,7 +184,8 @@ def compute_backprop_trace(root: Any) -> BackpropTrace:
     if any(node.grad != 0 for node in nodes):
         raise ValueError("compute_backprop_trace needs a fresh graph: some gradients are already non-zero")
     positions = _layout(graph)
-    info = [NodeInfo(_label(n), n._op if n._prev else "", float(n.data), x, y) for n, (x, y) in zip(nodes, positions)]
+    info = [NodeInfo(title, n._op if n._prev else "", float(n.data), x, y)
+            for n, title, (x, y) in zip(nodes, _labels(nodes), positions)]
     index = {id(node): i for i, node in enumerate(nodes)}
 
     grads = [[0.0] * len(nodes)]
@@ -225,12 +240,12 @@ EXAMPLES = [
         "a neuron", "o = tanh(x1·w1 + x2·w2 + b)",
         lambda v: (v["x1"] * v["w1"] + v["x2"] * v["w2"] + v["b"]).tanh(),
         [
-            Preset("as in the text", {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8814},
-                   "o ≈ 0.71: tanh passes half of the gradient on (1 − 0.71² ≈ 0.5)."),
+            Preset("typical", {"x1": 2.0, "w1": -3.0, "x2": 0.0, "w2": 1.0, "b": 6.8814},
+                   "tanh's slope, 1 − o², scales every gradient behind it."),
             Preset("saturated", {"x1": 2.0, "w1": 3.0, "x2": 1.0, "w2": 1.0, "b": 2.0},
-                   "o ≈ 1: tanh is flat here, so every gradient behind it is almost 0 — it has vanished."),
+                   "o is close to 1, where tanh is flat: every gradient behind it almost vanishes."),
             Preset("x2 = 0", {"x1": 1.0, "w1": 0.5, "x2": 0.0, "w2": -2.0, "b": 0.0},
-                   "w2's gradient is x2 = 0: a weight on a zero input does not learn."),
+                   "w2's gradient is x2 times the upstream gradient, so 0: a weight on a zero input does not learn."),
         ],
     ),
     Example(
@@ -238,8 +253,8 @@ EXAMPLES = [
         lambda v: (v["a"] + v["b"]) * v["a"],
         [
             Preset("a = 3, b = −2", {"a": 3.0, "b": -2.0},
-                   "a feeds both '+' and '*': its gradient is the sum of the two paths, 2a + b = 4."),
-            Preset("a = −1, b = 4", {"a": -1.0, "b": 4.0}, "Two paths again: ∂f/∂a = 2a + b = 2."),
+                   "a feeds both '+' and '*': its gradient is the sum over the two paths, ∂f/∂a = 2a + b."),
+            Preset("a = −1, b = 4", {"a": -1.0, "b": 4.0}, "Two paths again; watch a's gradient grow in two steps."),
         ],
     ),
     Example(
@@ -247,7 +262,7 @@ EXAMPLES = [
         lambda v: v["a"].log() / v["b"],
         [
             Preset("a = 2, b = 4", {"a": 2.0, "b": 4.0}, "Division is a·b⁻¹: watch the '**-1' node."),
-            Preset("a = 0.1, b = 1", {"a": 0.1, "b": 1.0}, "log is steep near 0: ∂f/∂a = 1/(a·b) = 10."),
+            Preset("a = 0.1, b = 1", {"a": 0.1, "b": 1.0}, "log is steep near 0: ∂f/∂a = 1/(a·b) is large."),
             Preset("a = −1 (invalid)", {"a": -1.0, "b": 1.0}, "log of a negative number is undefined."),
         ],
     ),
@@ -255,7 +270,7 @@ EXAMPLES = [
         "ReLU", "f = relu(a·b − c)",
         lambda v: (v["a"] * v["b"] - v["c"]).relu(),
         [
-            Preset("active", {"a": 2.0, "b": 1.5, "c": 1.0}, "a·b − c = 2 > 0: relu passes the gradient through unchanged."),
+            Preset("active", {"a": 2.0, "b": 1.5, "c": 1.0}, "a·b − c > 0: relu passes the gradient through unchanged."),
             Preset("dead", {"a": 2.0, "b": -1.5, "c": 1.0}, "a·b − c < 0: relu's slope is 0 and nothing behind it learns."),
         ],
     ),
@@ -263,8 +278,8 @@ EXAMPLES = [
         "softplus", "f = log(1 + exp(a·b))",
         lambda v: (1 + (v["a"] * v["b"]).exp()).log(),
         [
-            Preset("a = 1, b = 0.5", {"a": 1.0, "b": 0.5}, "softplus' slope is sigmoid(a·b) ≈ 0.62."),
-            Preset("a = −3, b = 2", {"a": -3.0, "b": 2.0}, "Far left, softplus is flat: gradients ≈ e⁻⁶."),
+            Preset("a = 1, b = 0.5", {"a": 1.0, "b": 0.5}, "softplus' slope is the sigmoid of its input, σ(a·b)."),
+            Preset("a = −3, b = 2", {"a": -3.0, "b": 2.0}, "Far left softplus is almost flat: σ(a·b) and every gradient are tiny."),
         ],
     ),
 ]
@@ -320,8 +335,10 @@ def plot_backprop_graph(trace: BackpropTrace, step: int | None = None, ax=None, 
         _, ax = plt.subplots(figsize=(2.2 * (max(xs) + 1), 1.1 * (max(ys) + 1) + 0.5))
     for child, parent in trace.edges:
         a, b = trace.nodes[child], trace.nodes[parent]
+        bend = -0.3 if b.x - a.x > 1 else 0.0  # an edge that skips a layer arcs over it
         ax.add_patch(FancyArrowPatch((a.x + width / 2, a.y), (b.x - width / 2, b.y), arrowstyle="-|>",
-                                     mutation_scale=10, color="#868e96", lw=1, shrinkA=0, shrinkB=0))
+                                     connectionstyle=f"arc3,rad={bend}", mutation_scale=10, color="#868e96",
+                                     lw=1, shrinkA=0, shrinkB=0))
     for i, node in enumerate(trace.nodes):
         edge = "#d9480f" if i == current else "#1864ab" if i in receiving else "#adb5bd"
         face = "#fff4e6" if i == current else "#e7f5ff" if i in receiving else "#f8f9fa"

@@ -36,14 +36,14 @@ def torch_grad(fn, x: float) -> float:
 def test_add_backward():
     a, b = Value(2.0), Value(-3.0)
     ga, gb = local_grads(a + b, a, b)
-    assert (ga, gb) == (1.0, 1.0), "d(a+b)/da and d(a+b)/db are both 1"
+    assert_close([ga, gb], [1.0, 1.0], name="(d(a+b)/da, d(a+b)/db), which are both 1")
 
 
 @TASK1
 def test_mul_backward():
     a, b = Value(2.0), Value(-3.0)
     ga, gb = local_grads(a * b, a, b)
-    assert (ga, gb) == (-3.0, 2.0), "d(a*b)/da = b and d(a*b)/db = a"
+    assert_close([ga, gb], [-3.0, 2.0], name="(d(a*b)/da, d(a*b)/db), which are (b, a)")
 
 
 @TASK1
@@ -52,15 +52,19 @@ def test_closures_scale_with_upstream_gradient():
     out = a * b
     out.grad = 0.5
     out._backward()
-    assert (a.grad, b.grad) == (-1.5, 1.0), "each local derivative is multiplied by out.grad"
+    assert_close([a.grad, b.grad], [-1.5, 1.0], name="a*b with out.grad = 0.5: each local derivative times out.grad")
 
 
 @TASK1
-def test_closures_accumulate():
+@pytest.mark.parametrize("op", ["+", "*"])
+def test_closures_accumulate(op):
     a, b = Value(2.0), Value(-3.0)
     a.grad, b.grad = 10.0, 20.0
-    local_grads(a + b, a, b)
-    assert (a.grad, b.grad) == (11.0, 21.0), "_backward adds to .grad (+=); it must not overwrite it"
+    out = a + b if op == "+" else a * b
+    local_grads(out, a, b)
+    expected = [11.0, 21.0] if op == "+" else [10.0 - 3.0, 20.0 + 2.0]
+    assert_close([a.grad, b.grad], expected,
+                 name=f"the closure of '{op}' must add to .grad (+=), not overwrite it: (a.grad, b.grad)")
 
 
 # ----- Task 2: backward() over whole graphs of + and *
@@ -72,7 +76,7 @@ def test_backward_chain_rule():
     f = (a * b + c) * a  # f = a²b + ac
     f.backward()
     assert f.grad == 1.0, "backward() seeds the output's own gradient with 1"
-    assert (a.grad, b.grad, c.grad) == (2 * 2.0 * -3.0 + 10.0, 4.0, 2.0)
+    assert_close([a.grad, b.grad, c.grad], [2 * 2.0 * -3.0 + 10.0, 4.0, 2.0], name="(df/da, df/db, df/dc)")
 
 
 @TASK2
@@ -80,21 +84,40 @@ def test_node_used_twice_accumulates():
     a = Value(3.0)
     b = a + a  # one node, two uses
     b.backward()
-    assert a.grad == 2.0, "a is used twice in a + a: both contributions must add up"
+    assert_close(a.grad, 2.0, name="d(a + a)/da: both uses of a must add up")
     x = Value(-2.0)
     y = x * x * x  # x³
     y.backward()
-    assert y.grad == 1.0 and x.grad == 3 * (-2.0) ** 2
+    assert_close(x.grad, 3 * (-2.0) ** 2, name="d(x*x*x)/dx")
+
+
+SHARED_FORMS = {  # b reaches the output directly and through a longer path
+    "b*b + b": lambda b: b * b + b,
+    "b + b*b": lambda b: b + b * b,
+    "(b + 1)*b": lambda b: (b + 1.0) * b,
+    "b*(b + 1)": lambda b: b * (b + 1.0),
+}
 
 
 @TASK2
-def test_diamond_visits_each_node_once():
+@pytest.mark.parametrize("form", list(SHARED_FORMS))
+def test_shared_node_waits_for_all_its_users(form):
+    # b may pass its gradient on only after both paths have delivered theirs
     a = Value(1.5)
     b = a * 2.0
-    c = b * b + b  # b feeds two products and a sum
-    c.backward()
-    assert_close(b.grad, 2 * b.data + 1, name="dc/db")
-    assert_close(a.grad, (2 * b.data + 1) * 2.0, name="dc/da")
+    SHARED_FORMS[form](b).backward()
+    expected_db = 2 * b.data + 1  # the derivative of each form with respect to b
+    assert_close(b.grad, expected_db, name=f"d({form})/db")
+    assert_close(a.grad, expected_db * 2.0, name=f"d({form})/da, with b = 2a")
+
+
+@TASK2
+def test_shared_node_at_different_depths():
+    a = Value(3.0)
+    x = a * 2.0  # used directly by z and again one level down
+    z = x * (x + 1.0)
+    z.backward()
+    assert_close(a.grad, (2 * x.data + 1) * 2.0, name="dz/da for z = x(x+1), x = 2a")
 
 
 @TASK2
@@ -136,7 +159,7 @@ def test_unary_backward_matches_torch(name):
 def test_relu_at_zero_has_zero_gradient():
     v = Value(0.0)
     (grad,) = local_grads(v.relu(), v)
-    assert grad == 0.0, "relu's slope at 0 is taken as 0, as in PyTorch"
+    assert_close(grad, 0.0, name="relu's slope at 0, taken as 0 as in PyTorch")
 
 
 @TASK3

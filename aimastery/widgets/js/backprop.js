@@ -4,7 +4,7 @@
 const COL = 150, ROW = 74, BOX_W = 116, BOX_H = 54, PAD = 14;
 
 function nodeName(node) {
-  return node.op ? `the '${node.op}' node` : node.label;
+  return node.op ? `[${node.label}]` : node.label;
 }
 
 function drawGraph(trace, k) {
@@ -14,10 +14,16 @@ function drawGraph(trace, k) {
   const receiving = new Set(step ? step.contributions.map((c) => c.operand) : []);
   const maxX = Math.max(...trace.nodes.map((n) => n.x));
   const maxY = Math.max(...trace.nodes.map((n) => n.y));
+  const lift = (a, b) => (b.x - a.x > 1 ? 0.55 * ROW * (b.x - a.x - 1) + 20 : 0);
+  // room above the top row for the arcs of edges that skip a layer
+  const top = Math.max(0, ...trace.edges.map(([c, p]) => {
+    const a = trace.nodes[c], b = trace.nodes[p];
+    return lift(a, b) / 2 - Math.min(a.y, b.y) * ROW;
+  }));
   const width = (maxX + 1) * COL + 2 * PAD - (COL - BOX_W);
-  const height = (maxY + 1) * ROW + 2 * PAD - (ROW - BOX_H);
+  const height = (maxY + 1) * ROW + 2 * PAD - (ROW - BOX_H) + top;
   const cx = (n) => PAD + BOX_W / 2 + n.x * COL;
-  const cy = (n) => PAD + BOX_H / 2 + n.y * ROW;
+  const cy = (n) => PAD + top + BOX_H / 2 + n.y * ROW;
   const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, role: "img",
     "aria-label": "computation graph with values and gradients" });
   svg.append(s("defs", {}, s("marker", { id: "aim-arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
@@ -25,8 +31,11 @@ function drawGraph(trace, k) {
   for (const [child, parent] of trace.edges) {
     const a = trace.nodes[child], b = trace.nodes[parent];
     const active = parent === current && receiving.has(child);
-    svg.append(s("line", { x1: cx(a) + BOX_W / 2, y1: cy(a), x2: cx(b) - BOX_W / 2, y2: cy(b),
-      stroke: active ? "var(--aim-accent)" : "#868e96", "stroke-width": active ? 2.5 : 1.2, "marker-end": "url(#aim-arrow)" }));
+    const x1 = cx(a) + BOX_W / 2, y1 = cy(a), x2 = cx(b) - BOX_W / 2, y2 = cy(b);
+    // an edge that skips a layer arcs over the boxes in between
+    const d = `M ${x1} ${y1} Q ${(x1 + x2) / 2} ${Math.min(y1, y2) - lift(a, b)} ${x2} ${y2}`;
+    svg.append(s("path", { d, fill: "none", stroke: active ? "var(--aim-accent)" : "#868e96",
+      "stroke-width": active ? 2.5 : 1.2, "marker-end": "url(#aim-arrow)" }));
   }
   trace.nodes.forEach((node, i) => {
     const cls = i === current ? "current" : receiving.has(i) ? "receiving" : "";
@@ -50,6 +59,11 @@ function describeStep(trace, k) {
       "The forward pass has filled in every value; every gradient is still 0. Step forward to run the backward pass.");
   }
   const step = trace.steps[k - 1];
+  if (step.node === -1) {
+    const out = nodeName(trace.nodes[trace.output]);
+    return h("div", {}, h("strong", {}, `Step 1 of ${total}: `), "seed the backward pass: ",
+      h("code", {}, `${out}.grad = 1`), " (the output's derivative with respect to itself).");
+  }
   const items = step.contributions.map((c) => {
     const who = nodeName(trace.nodes[c.operand]);
     return h("li", {}, h("code", {}, `${who}.grad += ${fmt(c.local)} × ${fmt(c.upstream)} = ${fmt(c.amount)}`),
