@@ -85,3 +85,10 @@ def test_widget_and_figures(model, vocab):
     ax = plot_unit_text("KENT:\nAy.\n", np.linspace(-1, 1, 10))
     assert len(ax.texts) == 10
     matplotlib.pyplot.close("all")
+
+
+def test_speech_position():
+    from aimastery.widgets.lstm_gates import speech_position
+
+    text = "A:\nxy\n\nB:\nz"
+    assert speech_position(text).tolist() == [0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3]

@@ -53,8 +53,19 @@ def in_speaker_name(text: str) -> np.ndarray:
     return out
 
 
+def speech_position(text: str) -> np.ndarray:
+    """For each character, how many characters precede it in its speech
+    (a speech starts after a blank line)."""
+    pos, out = 0, np.zeros(len(text))
+    for t, ch in enumerate(text):
+        out[t] = pos
+        pos = 0 if text[max(0, t - 1):t + 1] == "\n\n" else pos + 1
+    return out
+
+
 FEATURES = {
     "position in the line": line_position,
+    "position in the speech": speech_position,
     "inside a speaker's name": in_speaker_name,
 }
 

@@ -47,18 +47,19 @@ function valueRange(label, values, index, show, onInput) {
 
 function drawBars(chars, probs) {
   const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b).slice(0, N_BARS);
-  const W = 560, H = 170, pad = 26, bw = (W - 2 * pad) / N_BARS;
+  const W = 560, H = 150, pad = 26, bw = (W - 2 * pad) / N_BARS;
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, width: W, role: "img",
     "aria-label": "probabilities of the most likely next characters" });
   svg.append(s("line", { x1: pad, y1: H - 30, x2: W - pad, y2: H - 30, stroke: "var(--aim-border)" }));
+  const top = Math.max(probs[order[0]], 1e-9); // the tallest bar fills the height
   order.forEach((i, r) => {
-    const q = probs[i], bh = q * (H - 60), x = pad + r * bw;
+    const q = probs[i], bh = (q / top) * (H - 60), x = pad + r * bw;
     svg.append(s("rect", { x: x + 4, y: H - 30 - bh, width: bw - 8, height: bh, rx: 2,
       fill: q > 0 ? "var(--aim-accent-2)" : "var(--aim-border)" }));
     svg.append(s("text", { x: x + bw / 2, y: H - 12, "text-anchor": "middle", "font-size": 15,
       "font-family": "monospace" }, chars[i]));
     svg.append(s("text", { x: x + bw / 2, y: H - 36 - bh, "text-anchor": "middle", "font-size": 11 },
-      q > 0 ? fmt(q, 2) : "0"));
+      q >= 0.005 ? fmt(q, 2) : q > 0 ? "<0.01" : "0"));
   });
   return svg;
 }
