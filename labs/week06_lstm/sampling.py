@@ -1,0 +1,52 @@
+"""Lab 6, part 2 — choosing the next token from logits.
+
+Every function takes logits as a NumPy array of shape (V,) (the last axis
+is the vocabulary) and returns a token id or a probability vector of shape
+(V,). Taught in Week 6 (book/week06_sequences.md); the course's own version
+is ``aimastery.sampling``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax(z) -> np.ndarray:
+    """exp(z) / sum(exp(z)), with the max subtracted first (no overflow)."""
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def greedy(logits) -> int:
+    """The id of the most likely token (the lowest id on a tie)."""
+    # TODO: one NumPy call; return a Python int
+    raise NotImplementedError('Lab 6 · greedy: not implemented yet (see the TODO above)')
+
+
+def temperature_probs(logits, temperature: float) -> np.ndarray:
+    """softmax(logits / temperature). Raises ValueError unless T > 0, with a
+    message that says T must be > 0."""
+    # TODO: check `not temperature > 0` (this also catches NaN), then softmax of the scaled logits
+    raise NotImplementedError('Lab 6 · temperature_probs: not implemented yet (see the TODO above)')
+
+
+def top_k_probs(logits, k: int) -> np.ndarray:
+    """Keep exactly the k most likely tokens (ties: the lower id first),
+    renormalised. Raises ValueError unless k is an integer >= 1, with a
+    message that says k must be >= 1."""
+    # TODO: validate k; np.argsort(-probs, kind="stable")[:k] are the ids to keep; zero the rest; divide by the sum
+    raise NotImplementedError('Lab 6 · top_k_probs: not implemented yet (see the TODO above)')
+
+
+def top_p_probs(logits, p: float) -> np.ndarray:
+    """Keep the smallest set of most likely tokens whose probability reaches
+    p, renormalised. Raises ValueError unless 0 < p <= 1, with a message
+    that says p must lie in (0, 1]."""
+    # TODO: validate p; sort probabilities descending; keep a token while the mass *before* it is still < p
+    raise NotImplementedError('Lab 6 · top_p_probs: not implemented yet (see the TODO above)')
+
+
+def sample(probs, rng: np.random.Generator) -> int:
+    """Draw one id from a probability vector with a seeded generator."""
+    return int(rng.choice(len(probs), p=probs))

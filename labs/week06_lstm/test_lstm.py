@@ -1,0 +1,98 @@
+"""Lab 6 tests, part 1: your LSTM cell against finite differences and PyTorch."""
+
+import numpy as np
+import pytest
+import torch
+
+from aimastery.checks import check_gradient, rel_error
+
+from .lstm import PARAMS, lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward
+
+TASK1 = pytest.mark.task(1, "the LSTM cell, forward")
+TASK2 = pytest.mark.task(2, "the LSTM cell, backward (and through time)")
+
+B, D, H = 3, 4, 5
+
+
+def setup(seed=0, scale=0.5):
+    rng = np.random.default_rng(seed)
+    params = {"weight_ih": rng.normal(0, scale, (4 * H, D)),
+              "weight_hh": rng.normal(0, scale, (4 * H, H)),
+              "bias_ih": rng.normal(0, 0.2, 4 * H),
+              "bias_hh": rng.normal(0, 0.2, 4 * H)}
+    x, h, c = rng.normal(size=(B, D)), rng.normal(size=(B, H)), rng.normal(size=(B, H))
+    return params, x, h, c, rng
+
+
+def torch_cell(params):
+    cell = torch.nn.LSTMCell(D, H).double()
+    with torch.no_grad():
+        for name in PARAMS:
+            getattr(cell, name).copy_(torch.from_numpy(params[name]))
+    return cell
+
+
+@TASK1
+@pytest.mark.parametrize("seed", range(3))
+def test_forward_matches_torch_lstm_cell(seed):
+    params, x, h, c, _ = setup(seed)
+    h_new, c_new, _ = lstm_cell_forward(x, h, c, params)
+    th, tc = torch_cell(params)(torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(c)))
+    assert h_new.shape == c_new.shape == (B, H)
+    assert rel_error(h_new, th.detach().numpy()) < 1e-10, "h differs from torch.nn.LSTMCell's"
+    assert rel_error(c_new, tc.detach().numpy()) < 1e-10, "c differs from torch.nn.LSTMCell's"
+
+
+@TASK1
+def test_forward_gate_semantics():
+    params, x, h, c, _ = setup(1)
+    for name in PARAMS:
+        params[name] = np.zeros_like(params[name])
+    params["bias_ih"][H:2 * H] = 50.0  # forget gate fully open
+    params["bias_ih"][:H] = -50.0  # input gate shut
+    _, c_new, _ = lstm_cell_forward(x, h, c, params)
+    assert np.allclose(c_new, c), "with f = 1 and i = 0 the cell must be kept unchanged"
+
+
+@TASK2
+@pytest.mark.parametrize("seed", range(3))
+def test_backward_against_finite_differences(seed):
+    params, x, h, c, rng = setup(seed)
+    Rh, Rc = rng.normal(size=(B, H)), rng.normal(size=(B, H))
+
+    def loss(_):
+        h_new, c_new, _ = lstm_cell_forward(x, h, c, params)
+        return float(np.sum(h_new * Rh) + np.sum(c_new * Rc))
+
+    grads = lstm_cell_backward(Rh, Rc, lstm_cell_forward(x, h, c, params)[2])
+    for name, value in {"x": x, "h_prev": h, "c_prev": c, **params}.items():
+        check_gradient(loss, value, grads[name], tol=1e-6, name=f"dL/d{name}")
+
+
+@TASK2
+def test_backward_matches_torch_autograd():
+    params, x, h, c, rng = setup(5)
+    Rh, Rc = rng.normal(size=(B, H)), rng.normal(size=(B, H))
+    cell = torch_cell(params)
+    tx, th, tc = (torch.tensor(a, requires_grad=True) for a in (x, h, c))
+    h_new, c_new = cell(tx, (th, tc))
+    (h_new * torch.from_numpy(Rh) + c_new * torch.from_numpy(Rc)).sum().backward()
+    grads = lstm_cell_backward(Rh, Rc, lstm_cell_forward(x, h, c, params)[2])
+    expected = {"x": tx.grad, "h_prev": th.grad, "c_prev": tc.grad,
+                **{name: getattr(cell, name).grad for name in PARAMS}}
+    for name, value in expected.items():
+        assert rel_error(grads[name], value.numpy()) < 1e-8, f"dL/d{name} differs from PyTorch's"
+
+
+@TASK2
+def test_backpropagation_through_time():
+    params, _, h0, c0, rng = setup(7)
+    xs = rng.normal(size=(6, B, D))
+    R = rng.normal(size=(6, B, H))
+
+    def loss(_):
+        return float(np.sum(lstm_forward(xs, h0, c0, params)[0] * R))
+
+    grads = lstm_backward(R, lstm_forward(xs, h0, c0, params)[1])
+    for name, value in {"xs": xs, "h0": h0, "c0": c0, **params}.items():
+        check_gradient(loss, value, grads[name], tol=1e-6, name=f"dL/d{name} through time")

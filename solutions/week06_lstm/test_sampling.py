@@ -1,0 +1,109 @@
+"""Lab 6 tests, part 2: the four sampling rules and their properties."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from .sampling import greedy, sample, softmax, temperature_probs, top_k_probs, top_p_probs
+
+TASK3 = pytest.mark.task(3, "greedy and temperature")
+TASK4 = pytest.mark.task(4, "top-k")
+TASK5 = pytest.mark.task(5, "top-p (nucleus)")
+
+# logits on a 0.01 grid: exact ties happen, unorderable near-ties do not
+LOGITS = arrays(np.float64, st.integers(2, 30), elements=st.integers(-1000, 1000).map(lambda i: i / 100))
+
+
+@TASK3
+@given(LOGITS)
+def test_greedy_is_the_argmax(logits):
+    assert greedy(logits) == int(np.flatnonzero(logits == logits.max())[0])
+    assert isinstance(greedy(logits), int)
+
+
+@TASK3
+@given(LOGITS, st.floats(0.05, 20))
+def test_temperature_probabilities_sum_to_one(logits, t):
+    probs = temperature_probs(logits, t)
+    assert probs.shape == logits.shape and np.all(probs >= 0)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+@TASK3
+@given(LOGITS)
+def test_temperature_to_zero_is_greedy(logits):
+    probs = temperature_probs(logits, 1e-9)
+    top = np.flatnonzero(logits == logits.max())
+    assert probs[top].sum() == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    assert sample(probs, rng) in set(top)
+
+
+@TASK3
+def test_temperature_one_is_softmax_and_large_is_uniform():
+    z = np.array([2.0, 0.5, -1.0, 0.0])
+    assert temperature_probs(z, 1.0) == pytest.approx(softmax(z))
+    assert temperature_probs(z, 1e9) == pytest.approx(np.full(4, 0.25))
+
+
+@TASK3
+@pytest.mark.parametrize("t", [0.0, -0.5, float("nan")])
+def test_temperature_must_be_positive(t):
+    with pytest.raises(ValueError, match="> 0"):
+        temperature_probs(np.zeros(3), t)
+
+
+@TASK4
+@given(LOGITS, st.integers(1, 40))
+def test_top_k_keeps_exactly_k(logits, k):
+    probs = top_k_probs(logits, k)
+    kept = np.flatnonzero(probs > 0)
+    assert len(kept) == min(k, len(logits))
+    assert probs.sum() == pytest.approx(1.0, abs=1e-12)
+    dropped = np.setdiff1d(np.arange(len(logits)), kept)
+    if len(dropped):
+        assert logits[dropped].max() <= logits[kept].min(), "a dropped token is more likely than a kept one"
+    full = softmax(logits)
+    assert probs[kept] == pytest.approx(full[kept] / full[kept].sum())
+
+
+@TASK4
+def test_top_k_with_ties_keeps_exactly_k():
+    assert np.count_nonzero(top_k_probs(np.zeros(8), 3)) == 3
+
+
+@TASK4
+@pytest.mark.parametrize("k", [0, -1, 1.5])
+def test_k_must_be_at_least_one(k):
+    with pytest.raises(ValueError, match=">= 1"):
+        top_k_probs(np.zeros(3), k)
+
+
+@TASK5
+@given(LOGITS, st.floats(0.01, 1.0))
+def test_top_p_keeps_the_smallest_set_reaching_p(logits, p):
+    full = softmax(logits)
+    probs = top_p_probs(logits, p)
+    kept = np.flatnonzero(probs > 0)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-12)
+    assert full[kept].sum() >= p - 1e-9, "the kept set must reach p"
+    assert full[kept].sum() - full[kept].min() < p + 1e-9, "a smaller set would already reach p"
+    dropped = np.setdiff1d(np.arange(len(logits)), kept)
+    if len(dropped):
+        assert full[dropped].max() <= full[kept].min()
+
+
+@TASK5
+def test_top_p_extremes():
+    z = np.array([0.1, 2.0, -1.0, 1.0])
+    assert np.all(top_p_probs(z, 1.0) > 0), "p = 1 keeps every token"
+    assert np.flatnonzero(top_p_probs(z, 1e-6)).tolist() == [1], "a tiny p keeps only the most likely"
+
+
+@TASK5
+@pytest.mark.parametrize("p", [0.0, -0.2, 1.01, float("nan")])
+def test_p_must_lie_in_zero_one(p):
+    with pytest.raises(ValueError, match=r"\(0, 1\]"):
+        top_p_probs(np.zeros(3), p)
