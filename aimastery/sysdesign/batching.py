@@ -48,22 +48,28 @@ def measure_batch_latency(forward: Callable[[int], object], batch_sizes: Sequenc
 class ServiceTime:
     """Seconds one worker needs for a batch of ``b``, interpolated linearly between measured sizes.
 
-    ``overhead`` is added to every batch (request parsing, the batcher's own
-    work, sending replies).
+    ``overhead`` is added once per batch (the batcher's own work, one call
+    into the model); ``per_request`` once per request in it (parsing the
+    request, serialising the reply): the part of the work batching cannot
+    share out.
     """
 
     sizes: tuple[int, ...]
     seconds: tuple[float, ...]
     overhead: float = 0.0
+    per_request: float = 0.0
 
     @classmethod
-    def from_measurements(cls, measured: dict[int, float], overhead: float = 0.0) -> ServiceTime:
+    def from_measurements(cls, measured: dict[int, float], overhead: float = 0.0,
+                          per_request: float = 0.0) -> ServiceTime:
         sizes = tuple(sorted(measured))
         if sizes[0] != 1:
             raise ValueError("measure batch size 1: it is the baseline every gain is relative to")
         if any(measured[b] <= 0 for b in sizes):
             raise ValueError("measured latencies must be positive")
-        return cls(sizes, tuple(float(measured[b]) for b in sizes), overhead)
+        if overhead < 0 or per_request < 0:
+            raise ValueError("overheads must be >= 0")
+        return cls(sizes, tuple(float(measured[b]) for b in sizes), overhead, per_request)
 
     @property
     def max_batch(self) -> int:
@@ -72,7 +78,7 @@ class ServiceTime:
     def __call__(self, b: int) -> float:
         if not 1 <= b <= self.max_batch:
             raise ValueError(f"batch size {b} is outside the measured range 1..{self.max_batch}")
-        return float(np.interp(b, self.sizes, self.seconds)) + self.overhead
+        return float(np.interp(b, self.sizes, self.seconds)) + self.overhead + self.per_request * b
 
     def table(self) -> np.ndarray:
         """Service time of every batch size 1..max_batch, index b-1."""
@@ -168,3 +174,24 @@ def max_rate_under_slo(service: ServiceTime, max_batch: int, max_wait: float, sl
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if meets(mid) else (lo, mid)
     return lo
+
+
+def ranking_mlp(n_features: int = 256, hidden: int = 2048, seed: int = 0):
+    """The model ``book/sysdesign/model_serving.md`` serves: a ranking MLP (4.7 M parameters by default).
+
+    ``n_features -> hidden -> hidden -> 1`` with ReLUs, in eval mode: the
+    shape of the click-through-rate models recommenders rank with. Its
+    weights are random; latency does not depend on their values.
+    """
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(n_features, hidden), torch.nn.ReLU(),
+        torch.nn.Linear(hidden, hidden), torch.nn.ReLU(),
+        torch.nn.Linear(hidden, 1),
+    )
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.02)
+    return model.eval()

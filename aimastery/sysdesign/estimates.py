@@ -111,6 +111,8 @@ class Tier:
     headroom. By memory: ``ceil(memory_gb / memory_gb_per_instance)`` shards
     times ``replicas``. The fleet is the larger of the two, and never fewer
     than ``min_instances`` (one machine is a single point of failure).
+    ``hours_per_month`` bills a fleet that runs only part of the month (a
+    standby fleet during deploys, a nightly batch job).
     """
 
     name: str
@@ -122,8 +124,12 @@ class Tier:
     memory_gb_per_instance: float = 0.0
     replicas: int = 1
     min_instances: int = 2
+    hours_per_month: float = HOURS_PER_MONTH
 
     def __post_init__(self) -> None:
+        if not 0 < self.hours_per_month <= HOURS_PER_MONTH:
+            raise ValueError(f"{self.name}: hours_per_month must be in (0, {HOURS_PER_MONTH}], "
+                             f"got {self.hours_per_month!r}")
         _positive(f"{self.name}: qps_per_instance", self.qps_per_instance, allow_zero=True)
         _positive(f"{self.name}: calls_per_request", self.calls_per_request, allow_zero=True)
         _positive(f"{self.name}: memory_gb", self.memory_gb, allow_zero=True)
@@ -168,11 +174,12 @@ class Storage:
 
 @dataclass(frozen=True)
 class Usage:
-    """Something paid by use: ``per_request`` units for each request served.
+    """Something paid by use: ``per_request`` units for each request served, plus ``per_month`` units.
 
     ``units_per_price`` says how many units one price covers (1e6 for a price
     per million tokens, 1 for a price per GB). ``per_request`` may be a
-    fraction (0.7 calls per request when a cache answers 30 %).
+    fraction (0.7 calls per request when a cache answers 30 %); ``per_month``
+    covers use that does not follow requests (a nightly analysis's scans).
     """
 
     name: str
@@ -180,9 +187,11 @@ class Usage:
     unit: str
     price: str
     units_per_price: float = 1.0
+    per_month: float = 0.0
 
     def __post_init__(self) -> None:
         _positive(f"{self.name}: per_request", self.per_request, allow_zero=True)
+        _positive(f"{self.name}: per_month", self.per_month, allow_zero=True)
         _positive(f"{self.name}: units_per_price", self.units_per_price)
 
 
@@ -246,8 +255,9 @@ def estimate(
 ) -> Estimate:
     """Size every tier for the peak and price a month of the design.
 
-    Compute is billed for :data:`HOURS_PER_MONTH` hours per instance (a fleet
-    sized for the peak runs all month unless it autoscales); storage per
+    Compute is billed for ``hours_per_month`` hours per instance (by default
+    :data:`HOURS_PER_MONTH`: a fleet sized for the peak runs all month unless
+    it autoscales); storage per
     GB-month times replicas; usage per unit at the *average* rate.
     """
     prices = LIST_PRICES if prices is None else prices
@@ -262,7 +272,7 @@ def estimate(
         hourly = _price(prices, t.machine, t.name)
         out.rows.append({"kind": "compute", "component": t.name, "quantity": n, "unit": "instances",
                          "price key": t.machine, "unit price USD": hourly,
-                         "monthly USD": n * hourly * HOURS_PER_MONTH, "sized by": reason,
+                         "monthly USD": n * hourly * t.hours_per_month, "sized by": reason,
                          "memory GB": t.memory_gb * t.replicas})
     for s in storage:
         per_gb = _price(prices, s.price, s.name)
@@ -272,7 +282,7 @@ def estimate(
                          "sized by": f"{s.replicas} copies" if s.replicas > 1 else "data", "memory GB": 0.0})
     for u in usage:
         each = _price(prices, u.price, u.name)
-        units = u.per_request * traffic.requests_per_month
+        units = u.per_request * traffic.requests_per_month + u.per_month
         out.rows.append({"kind": "usage", "component": u.name, "quantity": units, "unit": u.unit,
                          "price key": u.price, "unit price USD": each / u.units_per_price,
                          "monthly USD": units / u.units_per_price * each, "sized by": "average load",

@@ -2,6 +2,8 @@
 
 Taught in ``book/sysdesign/ab_testing.md``.
 
+* :func:`assign_variant` and :func:`srm_p_value`: stateless assignment by
+  hashing, and the check that it (and logging) worked.
 * :func:`sample_size_per_arm` and :func:`power_two_proportions`: the
   two-sided two-proportion z-test's classic formulas.
 * :func:`thompson_sampling` and :func:`fixed_split`: a Bernoulli bandit
@@ -14,10 +16,41 @@ Taught in ``book/sysdesign/ab_testing.md``.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+
+
+def assign_variant(user_id: str, experiment: str, weights: Sequence[float]) -> int:
+    """The variant a user sees: a stable hash of (experiment, user) mapped onto the weights.
+
+    The same user always gets the same variant of an experiment, with no
+    state to store; a different experiment name reshuffles users, so that two
+    experiments' assignments are independent. SHA-256 of
+    ``"{experiment}:{user_id}"`` gives a uniform number in [0, 1).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or w.size < 1 or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
+        raise ValueError(f"weights must be non-negative and sum to 1, got {list(weights)}")
+    digest = hashlib.sha256(f"{experiment}:{user_id}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2**64
+    return int(min(np.searchsorted(np.cumsum(w), u, side="right"), w.size - 1))
+
+
+def srm_p_value(counts: Sequence[int], weights: Sequence[float]) -> float:
+    """Sample-ratio-mismatch check: chi-square p-value of the observed counts against the planned weights.
+
+    A tiny p-value (below 0.001, say) means assignment or logging is broken:
+    the experiment's results cannot be trusted, whatever they say.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    if counts.shape != w.shape or counts.sum() <= 0:
+        raise ValueError("counts and weights must have the same length, with at least one user")
+    return float(stats.chisquare(counts, counts.sum() * w / w.sum()).pvalue)
 
 
 def _prob(name: str, p: float) -> None:

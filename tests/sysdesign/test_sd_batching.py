@@ -60,6 +60,8 @@ def test_batching_raises_capacity_under_an_slo():
 def test_service_time_interpolates_and_validates():
     svc = ServiceTime.from_measurements({1: 1.0, 3: 2.0}, overhead=0.5)
     assert svc(2) == pytest.approx(2.0) and svc.throughput(3) == pytest.approx(3 / 2.5)
+    per = ServiceTime.from_measurements({1: 1.0, 3: 2.0}, per_request=0.25)
+    assert per(3) == pytest.approx(2.75)
     with pytest.raises(ValueError, match="outside"):
         svc(4)
     with pytest.raises(ValueError, match="batch size 1"):

@@ -35,6 +35,13 @@ def test_tier_sized_by_load_memory_and_redundancy():
     assert exact.instances(30) == 3  # no float round-up to 4
 
 
+def test_part_time_fleet_is_billed_for_its_hours():
+    e = estimate(Traffic(10), tiers=[Tier("standby", "c6i.large /h", min_instances=4, hours_per_month=10)])
+    assert e.monthly_usd == pytest.approx(4 * 0.085 * 10)
+    with pytest.raises(ValueError, match="hours_per_month"):
+        Tier("x", "c6i.large /h", min_instances=1, hours_per_month=800)
+
+
 def test_tier_validates():
     with pytest.raises(ValueError, match="utilisation"):
         Tier("a", "c6i.large /h", qps_per_instance=1, utilisation=1.5)
@@ -83,6 +90,11 @@ def test_unknown_price_and_duplicate_names_are_clear():
     with pytest.raises(ValueError, match="unique"):
         estimate(Traffic(1), tiers=[Tier("x", "c6i.large /h", qps_per_instance=1)],
                  storage=[Storage("x", 1, "S3 /GB-month")])
+
+
+def test_usage_per_month():
+    e = estimate(Traffic(1), usage=[Usage("scans", 0, "TB", "warehouse scan /TB", per_month=10)])
+    assert e.monthly_usd == pytest.approx(50.0)
 
 
 def test_units():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aimastery.sysdesign.experiments import (
-    always_valid_p, fixed_split, msprt_log_lr, power_two_proportions, sample_size_per_arm, simulate_peeking,
+    always_valid_p, assign_variant, srm_p_value, fixed_split, msprt_log_lr, power_two_proportions, sample_size_per_arm, simulate_peeking,
     thompson_sampling,
 )
 
@@ -59,3 +59,21 @@ def test_msprt_detects_a_real_effect():
     out = simulate_peeking(0.10, 0.13, 6000, 30, 300, np.random.default_rng(1))
     assert out.msprt_rejected.mean() > 0.8
     assert np.median(out.msprt_stop_n) < 6000
+
+
+def test_assignment_is_stable_balanced_and_independent_across_experiments():
+    users = [f"user-{i}" for i in range(20_000)]
+    a = np.array([assign_variant(u, "exp-a", [0.5, 0.5]) for u in users])
+    assert np.array_equal(a, [assign_variant(u, "exp-a", [0.5, 0.5]) for u in users])
+    assert srm_p_value(np.bincount(a), [0.5, 0.5]) > 0.001
+    b = np.array([assign_variant(u, "exp-b", [0.5, 0.5]) for u in users])
+    assert abs(np.mean(a == b) - 0.5) < 0.02  # a new experiment reshuffles users
+    c = np.array([assign_variant(u, "exp-c", [0.9, 0.1]) for u in users])
+    assert np.mean(c == 1) == pytest.approx(0.1, abs=0.01)
+    with pytest.raises(ValueError, match="sum to 1"):
+        assign_variant("u", "e", [0.5, 0.6])
+
+
+def test_srm_flags_a_broken_split():
+    assert srm_p_value([5000, 5000], [0.5, 0.5]) == pytest.approx(1.0)
+    assert srm_p_value([5200, 4800], [0.5, 0.5]) < 0.001
