@@ -161,7 +161,7 @@ def msprt_log_lr(diff_sum: np.ndarray, n: np.ndarray, sigma2: float, tau2: float
 
     ``diff_sum`` is the sum of ``n`` paired differences (treatment − control),
     each with variance ``sigma2`` (a scalar, or one per look); the alternative mixes effect sizes
-    ``theta ~ N(0, tau2)``. Then (Johari et al. 2017, eq. 11)
+    ``theta ~ N(0, tau2)``. Then (Johari et al. 2017)
     ``Lambda_n = sqrt(sigma2 / (sigma2 + n tau2)) * exp(n^2 tau2 dbar^2 / (2 sigma2 (sigma2 + n tau2)))``
     with ``dbar = diff_sum / n``. Rejecting the first time ``Lambda_n >= 1/alpha``
     keeps the false-positive rate at most ``alpha`` however often one looks.
