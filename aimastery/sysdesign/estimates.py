@@ -218,9 +218,9 @@ class Estimate:
 
     def table(self) -> pd.DataFrame:
         """One row per line of the bill, with the total last (for display)."""
-        df = pd.DataFrame(self.rows)[["component", "quantity", "unit", "price key", "unit price USD",
-                                      "monthly USD", "sized by"]]
-        total = {"component": "total", "quantity": "", "unit": "", "price key": "",
+        df = pd.DataFrame(self.rows)[["component", "quantity", "unit", "price key", "stated price USD",
+                                      "unit price USD", "monthly USD", "sized by"]]
+        total = {"component": "total", "quantity": "", "unit": "", "price key": "", "stated price USD": "",
                  "unit price USD": "", "monthly USD": self.monthly_usd, "sized by": ""}
         return pd.concat([df, pd.DataFrame([total])], ignore_index=True)
 
@@ -271,20 +271,22 @@ def estimate(
         reason = "load" if n == by_load and by_load >= by_mem else "memory" if n == by_mem else "redundancy"
         hourly = _price(prices, t.machine, t.name)
         out.rows.append({"kind": "compute", "component": t.name, "quantity": n, "unit": "instances",
-                         "price key": t.machine, "unit price USD": hourly,
+                         "price key": t.machine, "unit price USD": hourly, "stated price USD": hourly,
                          "monthly USD": n * hourly * t.hours_per_month, "sized by": reason,
                          "memory GB": t.memory_gb * t.replicas})
     for s in storage:
         per_gb = _price(prices, s.price, s.name)
         gb = s.gb * s.replicas
         out.rows.append({"kind": "storage", "component": s.name, "quantity": gb, "unit": "GB",
-                         "price key": s.price, "unit price USD": per_gb, "monthly USD": gb * per_gb,
+                         "price key": s.price, "unit price USD": per_gb, "stated price USD": per_gb,
+                         "monthly USD": gb * per_gb,
                          "sized by": f"{s.replicas} copies" if s.replicas > 1 else "data", "memory GB": 0.0})
     for u in usage:
         each = _price(prices, u.price, u.name)
         units = u.per_request * traffic.requests_per_month + u.per_month
         out.rows.append({"kind": "usage", "component": u.name, "quantity": units, "unit": u.unit,
                          "price key": u.price, "unit price USD": each / u.units_per_price,
+                         "stated price USD": each,
                          "monthly USD": units / u.units_per_price * each, "sized by": "average load",
                          "memory GB": 0.0})
     return out
@@ -304,17 +306,55 @@ def gigabytes(count: float, bytes_each: float) -> float:
     return count * bytes_each / GB
 
 
+#: Table look for the page: room between columns, left-aligned text.
+TABLE_STYLES = [
+    {"selector": "", "props": [("font-size", "0.9em")]},
+    {"selector": "th, td", "props": [("padding", "0.25em 0.7em"), ("text-align", "left")]},
+    {"selector": "td.money, td.number", "props": [("text-align", "right")]},
+]
+
+
+def human(x: float) -> str:
+    """A count for a reader: ``1,234``, ``3.2 million``, ``410 billion``; small values to 3 digits."""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.3g} billion"
+    if abs(x) >= 1e7:
+        return f"{x / 1e6:,.3g} million"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.3g}"
+
+
+def money(x: float) -> str:
+    """Dollars: whole dollars from 100 up, otherwise three significant digits."""
+    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.3g}"
+
+
 def format_table(df: pd.DataFrame) -> pd.io.formats.style.Styler:
-    """The cost table styled for the page: thousands separators, dollars to the cent where small."""
-    def money(x):
-        if x == "" or x is None:
-            return ""
-        return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.4g}"
+    """An :meth:`Estimate.table` styled for the page: one readable line per bill item."""
+    rows = []
+    for r in df.to_dict("records"):
+        is_total = r["component"] == "total"
+        rows.append({
+            "component": r["component"],
+            "quantity": "" if is_total else f"{human(r['quantity'])} {r['unit']}",
+            "price": "" if is_total else f"{money(r['stated price USD'])} {r['price key']}",
+            "USD / month": money(r["monthly USD"]),
+            "sized by": r["sized by"],
+        })
+    out = pd.DataFrame(rows)
+    return (out.style.hide(axis="index").set_table_styles(TABLE_STYLES)
+            .set_td_classes(pd.DataFrame({c: ["money" if c == "USD / month" else ""] * len(out)
+                                          for c in out.columns}))
+            .apply(lambda row: ["font-weight: bold" if row["component"] == "total" else ""] * len(row), axis=1))
 
-    def qty(x):
-        if x == "" or x is None:
-            return ""
-        return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.3g}"
 
-    return (df.style.format({"quantity": qty, "unit price USD": money, "monthly USD": money})
-            .hide(axis="index"))
+def format_requirements(rows: list[tuple[str, str]]) -> pd.io.formats.style.Styler:
+    """The requirements as a two-column table: kind (functional or non-functional) and requirement."""
+    df = pd.DataFrame(rows, columns=["kind", "requirement"])
+    return df.style.hide(axis="index").set_table_styles(TABLE_STYLES)
+
+
+def format_figures(figures: Mapping[str, float]) -> pd.io.formats.style.Styler:
+    """Named estimate figures as a two-column table, numbers right-aligned for a reader."""
+    df = pd.DataFrame({"figure": list(figures), "value": [human(float(v)) for v in figures.values()]})
+    classes = pd.DataFrame({"figure": [""] * len(df), "value": ["number"] * len(df)})
+    return df.style.hide(axis="index").set_table_styles(TABLE_STYLES).set_td_classes(classes)
