@@ -10,7 +10,6 @@ on one scale.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
@@ -137,15 +136,3 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hashable]], k: int = 60) 
             fused[doc] = fused.get(doc, 0.0) + 1.0 / (k + rank)
     order = sorted(enumerate(fused.items()), key=lambda item: (-item[1][1], item[0]))
     return [pair for _, pair in order]
-
-
-def rrf_bound(n_rankings: int, k: int = 60) -> float:
-    """The highest RRF score possible: first place in every ranking."""
-    return n_rankings / (k + 1)
-
-
-def idf_of(bm25: BM25, term: str) -> float:
-    """The IDF BM25 gives a (tokenised) term; that of an unseen term for terms outside the index."""
-    if term in bm25.vocab:
-        return float(bm25.idf[bm25.vocab[term]])
-    return math.log1p((bm25.n_docs + 0.5) / 0.5)

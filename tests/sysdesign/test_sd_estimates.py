@@ -5,7 +5,8 @@ import math
 import pytest
 
 from aimastery.sysdesign.estimates import (
-    HOURS_PER_MONTH, LIST_PRICES, Storage, Tier, Traffic, Usage, bandwidth_gbps, estimate, format_table, gigabytes,
+    HOURS_PER_MONTH, LIST_PRICES, Storage, Tier, Traffic, Usage, bandwidth_gbps, estimate, format_figures,
+    format_requirements, format_table, gigabytes, human, money,
 )
 
 
@@ -102,3 +103,12 @@ def test_units():
     assert gigabytes(1e6, 1536) == pytest.approx(1.536)
     with pytest.raises(ValueError):
         gigabytes(-1, 3)
+
+
+def test_display_helpers():
+    assert human(409_396_410_000) == "409 billion" and human(8e7) == "80 million"
+    assert human(2190.4) == "2,190" and human(18.43) == "18.4" and human(0.2634) == "0.263"
+    assert money(105_414.2) == "$105,414" and money(0.368) == "$0.368"
+    html = format_requirements([("functional", "answer questions")]).to_html()
+    assert "answer questions" in html and "kind" in html
+    assert "1,736" in format_figures({"requests / s": 1736.1}).to_html()
