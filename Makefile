@@ -12,7 +12,8 @@ PY := $(BIN)/python
 INSTALLED := $(VENV)/.installed
 VENDORED := _vendor/_assets/VERSIONS.json
 # Jupyter Book re-runs a chapter when its code changes, not when the package
-# it imports does: any change in aimastery/ empties the execution cache.
+# it imports does: any change in aimastery/ empties the execution cache and
+# Sphinx's saved doctrees (else the old pages are reused as they are).
 CACHE_STAMP := _build/.package-stamp
 PACKAGE_FILES = $(shell find aimastery -name '*.py' -o -name '*.js' -o -name '*.css')
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -57,7 +58,7 @@ $(VENDORED): $(INSTALLED) aimastery/devtools/vendor.py aimastery/devtools/static
 	$(PY) -m aimastery.devtools.vendor
 
 $(CACHE_STAMP): $(PACKAGE_FILES)
-	@rm -rf _build/.jupyter_cache
+	@rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
 
 notebooks: $(INSTALLED)
