@@ -58,6 +58,7 @@ def test_unsplit_keeps_the_original_order():
     assert data.X_train.shape == (60000, 28, 28) and data.X_val.shape == (0, 28, 28)
     assert data.y_train[:5].tolist() == [5, 0, 4, 1, 9]
     np.testing.assert_array_equal(data.X_train[0], read_raw()["train_images"][0] / np.float32(255))
+    assert load_mnist(n_val=0).X_val.shape == (0, 784)
 
 
 def test_validation_split_is_deterministic_and_disjoint():

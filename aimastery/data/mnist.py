@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import gzip
 import importlib.metadata
+import math
 import os
 import tempfile
 import zipfile
@@ -229,7 +230,7 @@ def split_indices(n: int, n_val: int, seed: int = SEED) -> tuple[np.ndarray, np.
 
 def _to_float(images: np.ndarray, flatten: bool) -> np.ndarray:
     x = np.divide(images, np.float32(255), dtype=np.float32)  # uint8 -> [0, 1], 255 -> exactly 1
-    return x.reshape(len(x), -1) if flatten else x
+    return x.reshape(len(x), math.prod(x.shape[1:])) if flatten else x
 
 
 def load_mnist(directory: str | Path | None = None, *, n_val: int = 5000, seed: int = SEED,

@@ -1,4 +1,4 @@
-"""A multilayer perceptron in NumPy, fast enough to rival PyTorch, and its PyTorch twin.
+"""A multilayer perceptron in NumPy, as fast as PyTorch, and its PyTorch twin.
 
 Taught in Week 4 (book/week04_mlp.md): the chapter derives and shows this
 code, checks its gradients, trains it on MNIST and compares it with

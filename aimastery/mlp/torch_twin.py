@@ -12,59 +12,63 @@ import torch
 from torch import nn
 
 from aimastery.mlp.layers import Linear, ReLU, Sigmoid
-from aimastery.mlp.model import MLP
 from aimastery.mlp.train import Scores
 
 
-def to_torch(model: MLP) -> nn.Sequential:
-    """An ``nn.Sequential`` with the same layers as ``model`` and a copy of its weights."""
-    modules: list[nn.Module] = []
+def to_torch(model) -> nn.Sequential:
+    """An ``nn.Sequential`` of the same layers, with a copy of the weights."""
+    modules = []
     for layer in model.layers:
         if isinstance(layer, Linear):
             n_out, n_in = layer.weight.shape
-            modules.append(nn.Linear(n_in, n_out, dtype=torch.from_numpy(layer.weight).dtype))
-        elif isinstance(layer, ReLU):
-            modules.append(nn.ReLU())
-        elif isinstance(layer, Sigmoid):
-            modules.append(nn.Sigmoid())
+            dtype = torch.from_numpy(layer.weight).dtype
+            modules.append(nn.Linear(n_in, n_out, dtype=dtype))
+        elif isinstance(layer, (ReLU, Sigmoid)):
+            modules.append(nn.ReLU() if isinstance(layer, ReLU)
+                           else nn.Sigmoid())
         else:
-            raise TypeError(f"to_torch does not know the layer {type(layer).__name__}")
+            raise TypeError(f"to_torch cannot copy {type(layer).__name__}")
     net = nn.Sequential(*modules)
-    net.load_state_dict({name: torch.from_numpy(value.copy()) for name, value in model.state_dict().items()})
+    net.load_state_dict({name: torch.from_numpy(value.copy())
+                         for name, value in model.state_dict().items()})
     return net
 
 
-def train_epoch(net: nn.Sequential, optimizer: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor,
-                order: np.ndarray, batch_size: int) -> Scores:
-    """One pass in the given order, as :func:`aimastery.mlp.train.train_epoch` does it."""
+def train_epoch(net, optimizer, X, y, order, batch_size) -> Scores:
+    """One pass in ``order``, as :func:`aimastery.mlp.train.train_epoch`."""
     net.train()
     loss_fn = nn.CrossEntropyLoss()
-    order_t = torch.from_numpy(order)
+    order = torch.from_numpy(order)
     total_loss = torch.zeros((), dtype=torch.float64)
     correct = torch.zeros((), dtype=torch.int64)
     for start in range(0, len(order), batch_size):
-        idx = order_t[start:start + batch_size]
+        idx = order[start:start + batch_size]
         xb, yb = X[idx], y[idx]  # (B, D), (B,)
         logits = net(xb)  # (B, C)
         loss = loss_fn(logits, yb)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        with torch.no_grad():  # accumulate without a sync per step
-            total_loss += loss.detach() * len(idx)
+        with torch.no_grad():  # summed as tensors: no sync per step
+            total_loss += loss * len(idx)
             correct += (logits.argmax(dim=1) == yb).sum()
     return Scores(float(total_loss) / len(order), int(correct) / len(order))
 
 
 @torch.no_grad()
-def predict_proba(net: nn.Sequential, X: torch.Tensor, batch_size: int = 2000) -> np.ndarray:
+def _logits(net, X, batch_size):
     net.eval()
-    return torch.cat([torch.softmax(net(X[i:i + batch_size]), dim=1) for i in range(0, len(X), batch_size)]).numpy()
+    return torch.cat([net(X[i:i + batch_size])
+                      for i in range(0, len(X), batch_size)])
 
 
-@torch.no_grad()
-def evaluate(net: nn.Sequential, X: torch.Tensor, y: torch.Tensor, batch_size: int = 2000) -> Scores:
-    net.eval()
-    logits = torch.cat([net(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+def predict_proba(net, X, batch_size=2000) -> np.ndarray:
+    """Softmax probabilities (N, C) of ``net`` on X (N, D), as NumPy."""
+    return torch.softmax(_logits(net, X, batch_size), dim=1).numpy()
+
+
+def evaluate(net, X, y, batch_size=2000) -> Scores:
+    logits = _logits(net, X, batch_size)
     loss = nn.functional.cross_entropy(logits, y)
-    return Scores(float(loss), float((logits.argmax(dim=1) == y).float().mean()))
+    accuracy = (logits.argmax(dim=1) == y).double().mean()
+    return Scores(float(loss), float(accuracy))

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import traitlets
+from threadpoolctl import threadpool_limits
 
 from aimastery.mlp.layers import INITS, Linear, SoftmaxCrossEntropy
 from aimastery.mlp.model import ACTIVATIONS, MLP, SGD
@@ -56,7 +57,7 @@ class GradFlowRun:
     hist: list[list[list[float]]]
     edges: list[float]
     hist_scale: str  # "linear" or "log10"
-    val_accuracy: float = float("nan")
+    val_accuracy: float | None = None  # after the last step, if validation data was given
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -92,6 +93,14 @@ def compute_gradflow(X: np.ndarray, y: np.ndarray, *, activation: str, init: str
         raise ValueError(f"need X (N, D) and y (N,) with N >= batch_size={batch_size}, got {X.shape} and {y.shape}")
     if steps < 1 or every < 1:
         raise ValueError(f"steps and every must be positive, got {steps} and {every}")
+    # Small matrices: one BLAS thread is faster, and much faster on a busy machine.
+    with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+        return _train_and_record(X, y, activation, init, list(hidden), steps, every, batch_size, lr, momentum,
+                                 seed, X_val, y_val)
+
+
+def _train_and_record(X, y, activation, init, hidden, steps, every, batch_size, lr, momentum, seed,
+                      X_val, y_val) -> GradFlowRun:
     n_classes = int(y.max()) + 1
     sizes = [X.shape[1], *hidden, n_classes]
     model = MLP(sizes, activation=activation, init=init, dtype=X.dtype, rng=np.random.default_rng(seed))
@@ -99,6 +108,7 @@ def compute_gradflow(X: np.ndarray, y: np.ndarray, *, activation: str, init: str
     loss_fn = SoftmaxCrossEntropy()
     order_rng = np.random.default_rng(seed + 1)
     record: dict[str, list] = {k: [] for k in ("steps", "loss", "grad_norms", "act_std", "zeros", "hist")}
+    notes: list[str] = []
     for step in range(steps + 1):
         idx = order_rng.choice(len(X), batch_size, replace=False)
         h, hidden_acts = X[idx], []
@@ -107,6 +117,9 @@ def compute_gradflow(X: np.ndarray, y: np.ndarray, *, activation: str, init: str
             if not isinstance(layer, Linear) and step % every == 0:
                 hidden_acts.append(h.copy())  # (B, n_hidden); the layer reuses its buffer
         loss = loss_fn.forward(h, y[idx])
+        if not np.isfinite(loss):  # diverged: stop here, keep what was recorded
+            notes.append(f"training diverged at step {step} (the loss overflowed)")
+            break
         model.backward(loss_fn.backward())
         if step % every == 0:
             hists = [_histogram(a, activation) for a in hidden_acts]
@@ -119,12 +132,12 @@ def compute_gradflow(X: np.ndarray, y: np.ndarray, *, activation: str, init: str
             record["hist"].append([[round(c, 3) for c in counts] for counts, _ in hists])
         if step < steps:
             optimizer.step()
-    val_accuracy = float("nan")
-    if X_val is not None and y_val is not None:
-        val_accuracy = float(np.mean(model.forward(X_val).argmax(axis=1) == y_val))
+    val_accuracy = None
+    if X_val is not None and y_val is not None and not notes:
+        val_accuracy = round(float(np.mean(model.forward(X_val).argmax(axis=1) == y_val)), 4)
     return GradFlowRun(activation, init, sizes, edges=[round(float(e), 3) for e in HIST_EDGES[activation]],
                        hist_scale="log10" if activation == "relu" else "linear",
-                       val_accuracy=round(val_accuracy, 4), **record)
+                       val_accuracy=val_accuracy, notes=notes, **record)
 
 
 def compute_gradflow_runs(X: np.ndarray, y: np.ndarray, *, activations=("sigmoid", "relu"),

@@ -103,8 +103,10 @@ function drawLoss(svg, run, k) {
 function describe(run, k) {
   const norms = run.grad_norms[k], first = norms[0], top = norms[norms.length - 1];
   const ratio = top > 0 ? first / top : NaN;
+  const largest = Math.max(...norms);
   let verdict;
   if (!(ratio > 0)) verdict = "The top layer receives no gradient at all.";
+  else if (largest < 1e-3) verdict = `Every layer's gradient is tiny (the largest is ${fmt(largest, 2)}): the signal fades on the way forward and the gradient on the way back, so nothing learns.`;
   else if (ratio < 0.01) verdict = `Layer 1's gradient is ${fmt(ratio, 4)} of the top layer's: it has vanished on the way down, so the first layers barely learn.`;
   else if (ratio > 100) verdict = `Layer 1's gradient is ${fmt(ratio, 1)} times the top layer's: it grows on the way down (exploding).`;
   else verdict = `Layer 1's gradient is ${fmt(ratio, 2)} times the top layer's: the gradient reaches every layer at a usable size.`;
