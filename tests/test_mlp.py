@@ -116,7 +116,7 @@ def test_clear_errors():
     layer = Linear(4, 2, rng=rng(13))
     with pytest.raises(ValueError, match=r"expects \(B, 4\), got \(3, 5\)"):
         layer.forward(np.zeros((3, 5), np.float32))
-    with pytest.raises(TypeError, match="float32 weights; got float64 input"):
+    with pytest.raises(TypeError, match="float32 weights, got float64 input"):
         layer.forward(np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"need labels of shape \(3,\), got \(4,\)"):
         SoftmaxCrossEntropy().forward(np.zeros((3, 10)), np.zeros(4, dtype=int))

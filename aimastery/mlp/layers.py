@@ -53,7 +53,7 @@ def init_weight(n_in: int, n_out: int, init: str,
 
 
 class Linear:
-    """Y = X W^T + b; X (B, n_in), W (n_out, n_in), b (n_out,), Y (B, n_out)"""
+    """Y = X W^T + b, for X (B, n_in), W (n_out, n_in) and b (n_out,)."""
 
     def __init__(self, n_in, n_out, *, rng, init="he", dtype=np.float32,
                  input_grad=True):
@@ -69,16 +69,16 @@ class Linear:
         if x.ndim != 2 or x.shape[1] != n_in:
             raise ValueError(f"Linear expects (B, {n_in}), got {x.shape}")
         if x.dtype != self.weight.dtype:
-            raise TypeError(f"Linear holds {self.weight.dtype} weights; "
-                            f"got {x.dtype} input (a silent copy per call)")
+            raise TypeError(f"Linear holds {self.weight.dtype} weights, "
+                            f"got {x.dtype} input (a copy per call)")
         self.x = x  # (B, n_in), kept for backward
         y = self._buf.get("y", (len(x), n_out), x.dtype)
-        np.matmul(x, self.weight.T, out=y)  # (B, n_out)
+        np.matmul(x, self.weight.T, out=y)  # Y: (B, n_out)
         y += self.bias  # broadcast over the batch
         return y
 
     def backward(self, grad_y):
-        """Store dL/dW and dL/db (overwritten, not added); return dL/dX."""
+        """Store dL/dW, dL/db (overwriting, not adding); return dL/dX."""
         # (n_out, B) @ (B, n_in) -> (n_out, n_in)
         np.matmul(grad_y.T, self.x, out=self.grad_weight)
         np.sum(grad_y, axis=0, out=self.grad_bias)  # (n_out,)
@@ -89,7 +89,8 @@ class Linear:
         return np.matmul(grad_y, self.weight, out=grad_x)
 
     def parameters(self):
-        return [(self.weight, self.grad_weight), (self.bias, self.grad_bias)]
+        return [(self.weight, self.grad_weight),
+                (self.bias, self.grad_bias)]
 
 
 class ReLU:
@@ -136,7 +137,7 @@ class SoftmaxCrossEntropy:
     """Mean of -log softmax(Z)[y], like ``torch.nn.CrossEntropyLoss``.
 
     Z (B, C) are logits and y (B,) integer labels; ``forward`` returns the
-    loss as a Python float, ``backward`` dL/dZ = (softmax(Z) - onehot) / B.
+    loss as a Python float; ``backward`` dL/dZ = (softmax(Z) - onehot)/B.
     """
 
     def __init__(self):
@@ -145,8 +146,8 @@ class SoftmaxCrossEntropy:
     def forward(self, logits, y):
         B, C = logits.shape
         if y.shape != (B,):
-            raise ValueError(f"logits {logits.shape} need labels of shape "
-                             f"({B},), got {y.shape}")
+            raise ValueError(f"logits {logits.shape} need labels of "
+                             f"shape ({B},), got {y.shape}")
         if B and not 0 <= y.min() <= y.max() < C:
             raise ValueError(f"labels must be classes 0..{C - 1}, "
                              f"got {y.min()}..{y.max()}")

@@ -70,7 +70,7 @@ class MLP:
 
 
 class SGD:
-    """``torch.optim.SGD`` with momentum: v = momentum v + g; p -= lr v."""
+    """As ``torch.optim.SGD``: v = momentum v + g, then p -= lr v."""
 
     def __init__(self, parameters, lr, momentum=0.0):
         if not lr > 0 or not 0 <= momentum < 1:

@@ -16,7 +16,7 @@ from aimastery.mlp.train import Scores
 
 
 def to_torch(model) -> nn.Sequential:
-    """An ``nn.Sequential`` of the same layers, with a copy of the weights."""
+    """The same layers as an ``nn.Sequential``, weights copied."""
     modules = []
     for layer in model.layers:
         if isinstance(layer, Linear):
@@ -27,7 +27,7 @@ def to_torch(model) -> nn.Sequential:
             modules.append(nn.ReLU() if isinstance(layer, ReLU)
                            else nn.Sigmoid())
         else:
-            raise TypeError(f"to_torch cannot copy {type(layer).__name__}")
+            raise TypeError(f"cannot copy a {type(layer).__name__}")
     net = nn.Sequential(*modules)
     net.load_state_dict({name: torch.from_numpy(value.copy())
                          for name, value in model.state_dict().items()})
@@ -35,7 +35,7 @@ def to_torch(model) -> nn.Sequential:
 
 
 def train_epoch(net, optimizer, X, y, order, batch_size) -> Scores:
-    """One pass in ``order``, as :func:`aimastery.mlp.train.train_epoch`."""
+    """One pass in ``order``, as ``aimastery.mlp.train.train_epoch``."""
     net.train()
     loss_fn = nn.CrossEntropyLoss()
     order = torch.from_numpy(order)
@@ -52,7 +52,8 @@ def train_epoch(net, optimizer, X, y, order, batch_size) -> Scores:
         with torch.no_grad():  # summed as tensors: no sync per step
             total_loss += loss * len(idx)
             correct += (logits.argmax(dim=1) == yb).sum()
-    return Scores(float(total_loss) / len(order), int(correct) / len(order))
+    n = len(order)
+    return Scores(float(total_loss) / n, int(correct) / n)
 
 
 @torch.no_grad()

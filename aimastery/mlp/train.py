@@ -32,7 +32,8 @@ def batch_order(n: int, epoch: int, seed: int) -> np.ndarray:
 
 def train_epoch(model, optimizer, X, y, order, batch_size,
                 loss_fn=None, buffers=None) -> Scores:
-    """One pass over X (N, D), y (N,) in ``order``; running loss, accuracy.
+    """One pass over X (N, D), y (N,) in ``order``; returns the running
+    loss and accuracy over the epoch's batches.
 
     Pass the same ``loss_fn`` and ``buffers`` every epoch to reuse arrays.
     """

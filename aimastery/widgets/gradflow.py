@@ -30,7 +30,7 @@ from aimastery.widgets.base import CourseWidget
 #: counted apart).
 HIST_EDGES = {
     "sigmoid": np.linspace(0.0, 1.0, 21),
-    "relu": np.linspace(-6.0, 2.0, 17),
+    "relu": np.linspace(-8.0, 2.0, 21),
 }
 INIT_NAMES = {"small": "too small (σ = 0.01)", "glorot": "Glorot", "he": "He"}
 
@@ -156,33 +156,36 @@ def vanishing_ratio(run: GradFlowRun, k: int = 0) -> float:
 
 
 def plot_gradflow(runs: list[GradFlowRun], step_index: int = 0, axes=None):
-    """For each run, a row: gradient norm per layer over training, and the activations at one recorded step."""
+    """For each run, a row: gradient norm per layer over training (one shared log scale), and the
+    activations of each hidden layer at recorded step ``step_index``."""
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(len(runs), 2, figsize=(9.5, 2.5 * len(runs)), squeeze=False,
-                               gridspec_kw={"width_ratios": [1.15, 1]})
+        fig, axes = plt.subplots(len(runs), 2, figsize=(9.5, 2.4 * len(runs) + 0.5), squeeze=False,
+                                 gridspec_kw={"width_ratios": [1.15, 1]})
+        for ax in axes[1:, 0]:
+            ax.sharey(axes[0, 0])
+    fig = axes[0][0].figure
     cmap = plt.get_cmap("viridis")
+    n_lin = len(runs[0].grad_norms[0])
+    colour = [cmap(layer / max(n_lin - 1, 1)) for layer in range(n_lin)]
     for run, (ax_g, ax_h) in zip(runs, axes):
-        title = f"{run.activation}, {INIT_NAMES[run.init]} init"
-        n_lin = len(run.grad_norms[0])
         for layer in range(n_lin):
             norms = np.maximum([g[layer] for g in run.grad_norms], 1e-12)
-            ax_g.semilogy(run.steps, norms, color=cmap(layer / max(n_lin - 1, 1)), lw=1.4,
-                          label=f"layer {layer + 1}")
+            ax_g.semilogy(run.steps, norms, color=colour[layer], lw=1.4, label=f"layer {layer + 1}")
         ax_g.axvline(run.steps[step_index], color="#868e96", ls=":", lw=1)
-        ax_g.set(title=f"{title}: ‖∂L/∂W‖ per layer", xlabel="step", ylabel="gradient norm")
+        ax_g.set(title=f"{run.activation}, {INIT_NAMES[run.init]} init: ‖∂L/∂W‖", xlabel="step",
+                 ylabel="gradient norm")
         edges = np.asarray(run.edges)
         centres = (edges[:-1] + edges[1:]) / 2
-        n_hidden = len(run.hist[step_index])
         for layer, counts in enumerate(run.hist[step_index]):
-            ax_h.plot(centres, counts, color=cmap(layer / max(n_lin - 1, 1)), lw=1.4, label=f"h{layer + 1}")
+            ax_h.plot(centres, counts, color=colour[layer], lw=1.4)
         xlabel = "log10(activation), positive ones" if run.hist_scale == "log10" else "activation"
-        ax_h.set(title=f"activations at step {run.steps[step_index]} ({n_hidden} hidden layers)",
-                 xlabel=xlabel, ylabel="fraction")
-    axes[0][0].legend(fontsize=7, ncol=2, loc="lower right")
-    axes[0][1].legend(fontsize=7, ncol=2, loc="upper right")
-    plt.tight_layout()
+        ax_h.set(title=f"hidden activations at step {run.steps[step_index]}", xlabel=xlabel, ylabel="fraction")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    labels[0] += " (next to the input)"
+    fig.legend(handles, labels, loc="upper center", ncol=n_lin, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     return axes
 
 

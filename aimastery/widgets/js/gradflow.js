@@ -88,8 +88,12 @@ function drawLoss(svg, run, k) {
   const hi = Math.max(2.5, ...loss), x = (st) => LOSS.x + (st / last) * LOSS.w;
   const y = (v) => LOSS.y + LOSS.h * (1 - v / hi);
   svg.append(text(LOSS.x, LOSS.y - 8, `mini-batch loss (ln 10 ≈ 2.30 is a uniform guess)`, { "font-weight": "bold" }));
+  for (let v = 0; v <= hi; v += 1) {
+    svg.append(s("line", { x1: LOSS.x, x2: LOSS.x + LOSS.w, y1: y(v), y2: y(v), stroke: "var(--aim-border)" }));
+    svg.append(text(LOSS.x - 6, y(v) + 4, `${v}`, { "text-anchor": "end", fill: "var(--aim-muted)", "font-size": 10 }));
+  }
   svg.append(s("line", { x1: LOSS.x, x2: LOSS.x + LOSS.w, y1: y(Math.log(10)), y2: y(Math.log(10)),
-    stroke: "var(--aim-border)", "stroke-dasharray": "4 3" }));
+    stroke: "var(--aim-muted)", "stroke-dasharray": "4 3" }));
   svg.append(s("polyline", { points: steps.map((st, i) => `${x(st)},${y(loss[i])}`).join(" "),
     fill: "none", stroke: "var(--aim-accent-2)", "stroke-width": 1.6 }));
   svg.append(s("line", { x1: x(steps[k]), x2: x(steps[k]), y1: LOSS.y, y2: LOSS.y + LOSS.h,
@@ -111,9 +115,11 @@ function describe(run, k) {
   else if (ratio > 100) verdict = `Layer 1's gradient is ${fmt(ratio, 1)} times the top layer's: it grows on the way down (exploding).`;
   else verdict = `Layer 1's gradient is ${fmt(ratio, 2)} times the top layer's: the gradient reaches every layer at a usable size.`;
   const lossNote = run.loss[k] > 2.2 ? " The loss is still near ln 10: the network has learned next to nothing." : "";
+  const after = typeof run.val_accuracy === "number"
+    ? h("div", { class: "aim-caption" }, `Validation accuracy after the last step: ${pct(run.val_accuracy)}.`) : null;
+  const notes = (run.notes || []).map((n) => notice(n, "warning"));
   return h("div", {}, h("strong", {}, `Step ${run.steps[k]} of ${run.steps[run.steps.length - 1]}. `),
-    verdict, lossNote,
-    h("div", { class: "aim-caption" }, `Validation accuracy after the last step: ${pct(run.val_accuracy)}.`));
+    verdict, lossNote, after, notes);
 }
 
 function render({ model, el }) {
