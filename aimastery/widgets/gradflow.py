@@ -77,7 +77,7 @@ def _histogram(a: np.ndarray, activation: str) -> tuple[list[float], float]:
 
 
 def compute_gradflow(X: np.ndarray, y: np.ndarray, *, activation: str, init: str,
-                     hidden: list[int] = (128,) * 5, steps: int = 300, every: int = 10,
+                     hidden: tuple[int, ...] | list[int] = (128,) * 5, steps: int = 300, every: int = 10,
                      batch_size: int = 100, lr: float = 0.05, momentum: float = 0.9,
                      seed: int = 0, X_val: np.ndarray | None = None,
                      y_val: np.ndarray | None = None) -> GradFlowRun:
@@ -121,6 +121,9 @@ def _train_and_record(X, y, activation, init, hidden, steps, every, batch_size, 
             notes.append(f"training diverged at step {step} (the loss overflowed)")
             break
         model.backward(loss_fn.backward())
+        if not all(np.isfinite(layer.grad_weight).all() for layer in model.linears):
+            notes.append(f"training diverged at step {step} (a gradient overflowed)")
+            break
         if step % every == 0:
             hists = [_histogram(a, activation) for a in hidden_acts]
             record["steps"].append(step)
