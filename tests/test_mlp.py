@@ -177,7 +177,7 @@ def test_train_epoch_and_evaluate_learn():
 
 
 def test_compare_trains_both_identically():
-    result = compare(small_mnist_like(), sizes=[784, 32, 10], epochs=3, batch_size=50, lr=0.05)
+    result = compare(small_mnist_like(), sizes=[784, 32, 10], epochs=3, batch_size=50, lr=0.05, threads=1)
     assert len(result.numpy.seconds) == len(result.torch.seconds) == len(result.ratios) == 3
     assert result.ratio == pytest.approx(float(np.median(result.ratios)))
     for a, b in zip(result.numpy.train, result.torch.train):
@@ -185,3 +185,19 @@ def test_compare_trains_both_identically():
     assert abs(result.numpy_test.accuracy - result.torch_test.accuracy) < 0.01
     assert result.flops_per_epoch == result.numpy_model.flops_per_example() * 1200
     assert result.gflops(result.numpy_s_per_epoch) > 0
+
+
+def test_bench_run_reports_the_required_keys(monkeypatch):
+    import aimastery.bench.matmul
+    import aimastery.bench.mlp as bench
+
+    monkeypatch.setattr(bench, "load_mnist", small_mnist_like)
+    monkeypatch.setattr(aimastery.bench.matmul, "measure_matmul_gflops", lambda: 100.0)
+    full_size = bench.compare
+    monkeypatch.setattr(bench, "compare", lambda data, **kw: full_size(data, sizes=[784, 16, 10], epochs=2, **kw))
+    figures = bench.run()
+    required = {"numpy_s_per_epoch", "torch_s_per_epoch", "ratio", "numpy_test_acc", "torch_test_acc", "epochs"}
+    assert required <= set(figures) and figures["epochs"] == 2
+    assert {"numpy_gflops", "matmul_gflops", "ratio_1_thread"} <= set(figures)
+    assert all(isinstance(v, (int, float)) for v in figures.values())
+    assert torch.get_num_threads() == figures["threads"], "the one-thread run restores the thread count"
