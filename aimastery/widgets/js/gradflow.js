@@ -2,10 +2,10 @@
 // gradient norms and activation histograms (aimastery/widgets/gradflow.py);
 // this file only picks a run and a step, and draws.
 
-const W = 720, H = 430;
-const GRAD = { x: 56, y: 34, w: 250, h: 220 };      // gradient norms, per layer
-const HIST = { x: 380, y: 34, w: 300, h: 220 };     // activation histograms
-const LOSS = { x: 56, y: 320, w: 624, h: 80 };      // loss over the steps
+const W = 760, H = 430;
+const GRAD = { x: 56, y: 34, w: 280, h: 220 };      // gradient norms, per layer
+const HIST = { x: 380, y: 34, w: 230, h: 220 };     // activation histograms (labels to their right)
+const LOSS = { x: 56, y: 320, w: 680, h: 80 };      // loss over the steps
 
 // Layer l of n, from dark (input side) to light (output side).
 function layerColour(l, n) {
@@ -17,6 +17,12 @@ function layerColour(l, n) {
 }
 
 function pct(x) { return `${(100 * x).toFixed(0)}%`; }
+
+// Two significant digits, exponent form below 0.01: short enough to label a bar.
+function short(x) {
+  if (!(x > 0)) return fmt(x, 2);
+  return x < 0.01 ? x.toExponential(0).replace("-", "−") : x.toPrecision(2);
+}
 
 function text(x, y, content, attrs = {}) {
   return s("text", { x, y, "font-size": 11, ...attrs }, content);
@@ -46,7 +52,7 @@ function drawGrad(svg, run, k, range) {
     const x = GRAD.x + l * slot + slot * 0.15, top = y(g);
     svg.append(s("rect", { x, y: top, width: slot * 0.7, height: GRAD.y + GRAD.h - top,
       fill: layerColour(l, norms.length), "data-layer": l }));
-    svg.append(text(x + slot * 0.35, top - 4, fmt(g, 2), { "text-anchor": "middle", "font-size": 10 }));
+    svg.append(text(x + slot * 0.35, top - 4, short(g), { "text-anchor": "middle", "font-size": 10 }));
     svg.append(text(x + slot * 0.35, GRAD.y + GRAD.h + 14, `${l + 1}`, { "text-anchor": "middle" }));
   });
   svg.append(text(GRAD.x + GRAD.w / 2, GRAD.y + GRAD.h + 28, "layer (1 = next to the input)",
@@ -61,7 +67,7 @@ function drawHist(svg, run, k) {
   svg.append(text(HIST.x, HIST.y - 14, title, { "font-weight": "bold" }));
   hists.forEach((counts, l) => {
     const base = HIST.y + (l + 1) * rowH;
-    const x = (b) => HIST.x + (b / nb) * (HIST.w - 70);
+    const x = (b) => HIST.x + (b / nb) * HIST.w;
     let d = `M ${x(0)} ${base}`;
     counts.forEach((c, b) => {
       const top = base - (rowH - 4) * (c / peak);
@@ -70,15 +76,17 @@ function drawHist(svg, run, k) {
     d += ` L ${x(nb)} ${base} Z`;
     svg.append(s("line", { x1: HIST.x, x2: x(nb), y1: base, y2: base, stroke: "var(--aim-border)" }));
     svg.append(s("path", { d, fill: layerColour(l, n + 1), "fill-opacity": 0.75, stroke: layerColour(l, n + 1) }));
-    const zeros = run.hist_scale === "log10" ? `, ${pct(run.zeros[k][l])} zero` : "";
-    svg.append(text(x(nb) + 6, base - rowH / 2 + 4, `h${l + 1}: std ${fmt(run.act_std[k][l], 2)}${zeros}`,
-      { "font-size": 10 }));
+    svg.append(text(x(nb) + 8, base - rowH / 2, `h${l + 1}: std ${short(run.act_std[k][l])}`, { "font-size": 10 }));
+    if (run.hist_scale === "log10") {
+      svg.append(text(x(nb) + 8, base - rowH / 2 + 12, `${pct(run.zeros[k][l])} are 0`,
+        { "font-size": 10, fill: "var(--aim-muted)" }));
+    }
   });
-  const last = HIST.y + HIST.h;
-  const ticks = run.hist_scale === "log10" ? [0, nb / 4, nb / 2, (3 * nb) / 4, nb] : [0, nb / 2, nb];
-  for (const b of ticks) {
-    const v = edges[0] + (b / nb) * (edges[nb] - edges[0]);
-    svg.append(text(HIST.x + (b / nb) * (HIST.w - 70), last + 14, run.hist_scale === "log10" ? `1e${v}` : `${v}`,
+  const last = HIST.y + HIST.h, lo = edges[0], hi = edges[nb];
+  const step = run.hist_scale === "log10" ? 2 : 0.5;
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) {
+    const px = HIST.x + ((v - lo) / (hi - lo)) * HIST.w;
+    svg.append(text(px, last + 14, run.hist_scale === "log10" ? `1e${v}` : `${v}`,
       { "text-anchor": "middle", fill: "var(--aim-muted)", "font-size": 10 }));
   }
 }
@@ -171,6 +179,7 @@ function render({ model, el }) {
     if (!run.steps.length) { view.append(notice("This run recorded no steps.", "warning")); return; }
     const k = Math.min(Math.max(0, model.get("step")), run.steps.length - 1);
     stepRange.update(k, run.steps.length - 1);
+    stepRange.querySelector("output").textContent = `${run.steps[k]}`;  // the training step, not the index
     view.append(h("div", { class: "aim-caption" },
       h("strong", {}, `${run.activation}, ${initName[run.init] || run.init} initialisation`),
       `  ·  layers ${run.sizes.join("–")}`));
