@@ -79,6 +79,25 @@ def test_zarr_store_errors_name_the_file(tmp_path):
     with pytest.raises(MNISTFormatError, match="not-a-store.zip: not a zip file"):
         read_zarr(bad)
 
+    import zarr
+
+    partial = tmp_path / "partial.zarr.zip"
+    store = zarr.storage.ZipStore(partial, mode="w")
+    group = zarr.open_group(store, mode="w")
+    group.create_array("train_images", data=np.zeros((3, 28, 28), np.uint8))
+    group.create_array("train_labels", data=np.array([1, 2, 30], np.uint8))
+    store.close()
+    with pytest.raises(MNISTFormatError, match=r"partial.zarr.zip:train_labels: labels must be digits 0-9, found 30"):
+        read_zarr(partial)
+
+    store = zarr.storage.ZipStore(partial, mode="w")
+    group = zarr.open_group(store, mode="w")
+    group.create_array("train_images", data=np.zeros((3, 28, 28), np.uint8))
+    group.create_array("train_labels", data=np.array([1, 2, 3], np.uint8))
+    store.close()
+    with pytest.raises(MNISTFormatError, match=r"partial.zarr.zip: no array 'test_images'"):
+        read_zarr(partial)
+
 
 # ----- IDX files
 
