@@ -15,6 +15,7 @@ evaluation is not.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -158,6 +159,7 @@ def run() -> dict:
 
     from aimastery.bench.matmul import measure_matmul_gflops
 
+    load_before = os.getloadavg()[0]
     data = load_mnist()
     result = compare(data)
     figures = {
@@ -181,5 +183,7 @@ def run() -> dict:
         "ratio_1_thread": round(one.ratio, 3),
         "numpy_gflops_1_thread": round(one.gflops(one.numpy_s_per_epoch), 1),
         "matmul_gflops_1_thread": round(matmul_one, 1),
+        "load_average_before": round(load_before, 2),  # 1-minute load, to judge the noise
+        "load_average_after": round(os.getloadavg()[0], 2),
     }
     return figures
