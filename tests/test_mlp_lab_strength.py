@@ -1,0 +1,75 @@
+"""Lab 4's tests must catch the mistakes learners make, not only pass the solution.
+
+Each mutant is the reference solution with one classic bug; the lab's tests
+must fail on every one of them, in the task that owns the bug.
+"""
+
+from collections import defaultdict
+
+from aimastery.config import REPO_ROOT
+from aimastery.labs.runner import run_lab
+
+SOLUTION = REPO_ROOT / "solutions" / "week04_mlp"
+TRAINING_TEST = "@TASK5\ndef test_fit_reaches_90_percent_on_5000_mnist_digits"
+
+MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
+    # Task 1: Linear
+    "forward without the bias": (1, [("return x @ self.weight.T + self.bias", "return x @ self.weight.T")]),
+    "dW transposed": (1, [("self.grad_weight = grad_out.T @ self.x", "self.grad_weight = self.x.T @ grad_out")]),
+    "db from the first example only": (1, [("self.grad_bias = grad_out.sum(axis=0)", "self.grad_bias = grad_out[0]")]),
+    "db averaged, not summed": (1, [("self.grad_bias = grad_out.sum(axis=0)", "self.grad_bias = grad_out.mean(axis=0)")]),
+    "no shape check": (1, [("            raise ValueError(f\"Linear expects input of shape (B, {n_in}), got {x.shape}\")\n",
+                            "            pass\n")]),
+    "shape error without the shapes": (1, [("f\"Linear expects input of shape (B, {n_in}), got {x.shape}\"",
+                                            "\"wrong input shape\"")]),
+    # Task 2: ReLU
+    "relu slope 1 at zero": (2, [("self.mask = x > 0", "self.mask = x >= 0")]),
+    "relu upcasts to float64": (2, [("return np.maximum(x, 0)", "return np.maximum(x, 0).astype(np.float64)")]),
+    # Task 3: softmax cross-entropy
+    "no log-sum-exp shift": (3, [("shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits")]),
+    "gradient not divided by B": (3, [("return grad / len(self.y)", "return grad")]),
+    "loss summed over the batch": (3, [("return float(-log_probs[np.arange(len(y)), y].mean())",
+                                        "return float(-log_probs[np.arange(len(y)), y].sum())")]),
+    "one-hot not subtracted": (3, [("        grad[np.arange(len(self.y)), self.y] -= 1\n", "")]),
+    "labels not checked": (3, [("        if logits.ndim != 2 or y.shape != (logits.shape[0],):\n", "        if False:\n")]),
+    # Task 4: SGD with momentum
+    "parameter rebound, not updated in place": (4, [("p -= self.lr * v", "p = p - self.lr * v")]),
+    "velocity not kept": (4, [("            v *= self.momentum\n            v += g\n", "            v = self.momentum * v + g\n")]),
+    "step uphill": (4, [("p -= self.lr * v", "p += self.lr * v")]),
+    # Task 5: the training loop
+    "last partial batch dropped": (5, [("for start in range(0, len(X), batch_size):",
+                                        "for start in range(0, len(X) - batch_size + 1, batch_size):")]),
+    "one epoch only": (5, [("    for _ in range(epochs):", "    for _ in range(1):")]),
+    "no optimizer step": (5, [("            optimizer.step()\n", "")]),
+}
+
+
+def test_every_mutant_is_caught(tmp_path):
+    source = (SOLUTION / "mlp.py").read_text()
+    tests = (SOLUTION / "test_mlp.py").read_text()
+    training = tests.index(TRAINING_TEST)  # the last test, and the only slow one
+    root = tmp_path / "mutants"
+    root.mkdir()
+    names = {}
+    for i, (name, (_, edits)) in enumerate(MUTANTS.items()):
+        text = source
+        for old, new in edits:
+            assert text.count(old) == 1, f"mutant {name!r}: its target text is not in the solution any more"
+            text = text.replace(old, new)
+        lab = root / f"week04_mutant{i:02d}"
+        lab.mkdir()
+        (lab / "__init__.py").write_text("")
+        (lab / "mlp.py").write_text(text)
+        task = MUTANTS[name][0]  # a bug outside the training loop need not wait for training
+        (lab / "test_mlp.py").write_text(tests if task == 5 else tests[:training])
+        names[lab.name] = name
+
+    report = run_lab(root)  # one pytest run over every mutant
+    assert not report.collect_errors, report.render()
+    failed_tasks = defaultdict(set)
+    for t in report.tests:
+        if t.outcome != "passed":
+            failed_tasks[t.nodeid.split("/")[0]].add(t.task)
+    uncaught = [f"{names[lab]} (Task {MUTANTS[names[lab]][0]})" for lab in names
+                if MUTANTS[names[lab]][0] not in failed_tasks[lab]]
+    assert not uncaught, f"Lab 4's tests pass these buggy solutions: {uncaught}"
