@@ -135,7 +135,10 @@ def parse_record(record: Any) -> Issue:
 
 
 def _jsonl_records(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines() also splits on U+2028 and other
+    # characters that JSON allows inside strings, and would miscount lines
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

@@ -135,8 +135,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                   description=f"Needed when the server sets {API_KEY_ENV}.")
 
     def require_api_key(key: str | None = Security(api_key_header)) -> None:
-        if settings.api_key is None:
-            return
         if key is None or not hmac.compare_digest(key.encode("utf-8"), settings.api_key.encode("utf-8")):
             raise HTTPException(401, f"missing or wrong {API_KEY_HEADER} header",
                                 headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
@@ -147,6 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(503, f"no model loaded: {state.error}")
         return state.predictor
 
+    # The schema declares the key only when one is set: without it, the API is open, and says so.
+    auth = [Depends(require_api_key)] if settings.api_key else []
+    errors = ERRORS if settings.api_key else {k: v for k, v in ERRORS.items() if k != 401}
     accepted = {"/predict": ISSUE_ACCEPTS, "/predict/batch": BATCH_ACCEPTS}
 
     @app.exception_handler(RequestValidationError)
@@ -177,8 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse(ReadyOut(ready=False, reason=state.error).model_dump(), status_code=503)
         return ReadyOut(ready=True, model_version=state.predictor.version)
 
-    @app.get("/model", response_model=ModelOut, responses=ERRORS, tags=["model"],
-             dependencies=[Depends(require_api_key)])
+    @app.get("/model", response_model=ModelOut, responses=errors, tags=["model"], dependencies=auth)
     async def model_info(request: Request) -> ModelOut:
         """The loaded model: version, labels, held-out metrics from training, load time."""
         predictor = require_model(request)
@@ -188,8 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         metrics=manifest.get("metrics", {}), training_data=manifest.get("training_data", {}),
                         loaded_at=state.loaded_at or "", load_seconds=round(state.load_seconds, 4))
 
-    @app.post("/predict", response_model=PredictionOut, responses={**ERRORS, **BODY_ERRORS}, tags=["model"],
-              dependencies=[Depends(require_api_key)])
+    @app.post("/predict", response_model=PredictionOut, responses={**errors, **BODY_ERRORS}, tags=["model"],
+              dependencies=auth)
     async def predict(issue: IssueIn, request: Request) -> PredictionOut:
         """Classify one issue.
 
@@ -204,8 +204,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return PredictionOut(label=result.label, probabilities=result.probabilities,
                              model_version=predictor.version, latency_ms=round(latency_ms, 4))
 
-    @app.post("/predict/batch", response_model=BatchOut, responses={**ERRORS, **BODY_ERRORS}, tags=["model"],
-              dependencies=[Depends(require_api_key)])
+    @app.post("/predict/batch", response_model=BatchOut, responses={**errors, **BODY_ERRORS}, tags=["model"],
+              dependencies=auth)
     async def predict_batch(batch: BatchIn, request: Request) -> BatchOut:
         """Classify up to 100 issues; predictions come back in the order sent.
 
