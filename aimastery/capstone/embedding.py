@@ -48,6 +48,7 @@ class MiniLMEncoder:
 
         hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
         folder = folder or minilm_folder()
+        self.folder = folder
         self.max_length = max_length
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.model = BertModel.from_pretrained(folder).eval()

@@ -97,8 +97,9 @@ def plot_per_class_scores(evaluations: Sequence[Evaluation]):
         ax.set_xticks(range(len(labels)), labels, rotation=20)
         ax.set(title=title, ylim=(0.5, 1.0))
     axes[0].set_ylabel("score on the held-out split")
-    axes[-1].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(evaluations), fontsize=9)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
