@@ -47,18 +47,23 @@ def one_thread() -> Iterator[None]:
 class TfidfMLP(nn.Module):
     """Sparse TF-IDF (V) -> hidden (H), ReLU, dropout -> logits (C)."""
 
-    def __init__(self, vocab_size: int, hidden: int, n_classes: int, dropout: float = 0.3):
+    def __init__(self, vocab_size: int, hidden: int, n_classes: int,
+                 dropout: float = 0.3):
         super().__init__()
-        self.hidden = nn.EmbeddingBag(vocab_size, hidden, mode="sum")  # weight (V, H)
-        nn.init.normal_(self.hidden.weight, std=1.0)  # an L2-normalised x keeps x @ W at unit scale
+        # x @ W for a sparse x: W (V, H) is the bag's weight
+        self.hidden = nn.EmbeddingBag(vocab_size, hidden, mode="sum")
+        # an L2-normalised x keeps x @ W at unit scale
+        nn.init.normal_(self.hidden.weight, std=1.0)
         self.hidden_bias = nn.Parameter(torch.zeros(hidden))  # (H,)
         self.dropout = nn.Dropout(dropout)
-        self.out = nn.Linear(hidden, n_classes)  # weight (C, H), bias (C,)
+        self.out = nn.Linear(hidden, n_classes)  # (C, H) and (C,)
 
-    def forward(self, indices: torch.Tensor, offsets: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
-        # indices, values: (nnz,) the non-zeros of the batch, row after row; offsets: (B,) where each row starts
-        h = self.hidden(indices, offsets, per_sample_weights=values) + self.hidden_bias  # (B, H)
-        return self.out(self.dropout(torch.relu(h)))  # (B, C)
+    def forward(self, indices, offsets, values):
+        # indices, values: (nnz,) the batch's non-zeros, row after row;
+        # offsets: (B,) where each row starts in them
+        h = self.hidden(indices, offsets, per_sample_weights=values)
+        h = torch.relu(h + self.hidden_bias)  # (B, H)
+        return self.out(self.dropout(h))  # (B, C)
 
 
 def csr_batch(X) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

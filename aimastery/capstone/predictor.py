@@ -24,15 +24,18 @@ class Prediction:
     probabilities: dict[str, float]
 
 
-def logits(tensors: dict[str, np.ndarray], cols: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The TF-IDF MLP's forward pass for one sparse vector (cols (k,), values (k,)): logits (C,).
+def logits(tensors: dict[str, np.ndarray], cols: np.ndarray,
+           values: np.ndarray) -> np.ndarray:
+    """The TF-IDF MLP for one sparse vector: cols (k,), values (k,) -> logits (C,).
 
-    ``values @ W[cols]`` is ``x @ W`` for a sparse ``x``: only its k rows of
+    ``values @ W[cols]`` is ``x @ W`` for a sparse ``x``: only k rows of
     ``W`` (V, H) are touched.
     """
-    h = values @ tensors["hidden.weight"][cols] + tensors["hidden_bias"]  # (k,) @ (k, H) -> (H,)
+    W, b = tensors["hidden.weight"], tensors["hidden_bias"]
+    U, c = tensors["out.weight"], tensors["out.bias"]
+    h = values @ W[cols] + b  # (k,) @ (k, H) -> (H,)
     np.maximum(h, 0.0, out=h)  # ReLU
-    return tensors["out.weight"] @ h + tensors["out.bias"]  # (C, H) @ (H,) -> (C,)
+    return U @ h + c  # (C, H) @ (H,) -> (C,)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -34,19 +34,24 @@ EXAMPLE = {"title": "Crash when the config file has a trailing comma",
 class IssueIn(BaseModel):
     """One issue to classify."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [EXAMPLE]})
 
-    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS, json_schema_extra={"pattern": HAS_TEXT},
-                       description="The issue's title: at least one non-whitespace character.")
-    body: str = Field(default="", max_length=MAX_BODY_CHARS,
-                      description="The issue's body (Markdown); may be empty, as on GitHub.")
+    title: str = Field(
+        min_length=1, max_length=MAX_TITLE_CHARS,
+        json_schema_extra={"pattern": HAS_TEXT},
+        description="The title: at least one non-whitespace character.")
+    body: str = Field(
+        default="", max_length=MAX_BODY_CHARS,
+        description="The body (Markdown); may be empty, as on GitHub.")
 
     @field_validator("title")
     @classmethod
     def title_has_text(cls, value: str) -> str:
         if not _HAS_TEXT.search(value):
-            raise PydanticCustomError("blank_title", "the title is empty or only whitespace; "
-                                      "it needs at least one visible character")
+            raise PydanticCustomError(
+                "blank_title", "the title is empty or only whitespace; "
+                "it needs at least one visible character")
         return value
 
 
