@@ -135,7 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                   description=f"Needed when the server sets {API_KEY_ENV}.")
 
     def require_api_key(key: str | None = Security(api_key_header)) -> None:
-        if key is None or not hmac.compare_digest(key.encode("utf-8"), settings.api_key.encode("utf-8")):
+        # Constant time: == would stop at the first wrong character. HTTP header values arrive
+        # decoded as Latin-1, so encoding them back gives the bytes the client sent.
+        if key is None or not hmac.compare_digest(key.encode("latin-1"), settings.api_key.encode("utf-8")):
             raise HTTPException(401, f"missing or wrong {API_KEY_HEADER} header",
                                 headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
 

@@ -136,6 +136,9 @@ def test_api_key(artefacts_dir):
         for open_route in ("/health", "/ready", "/metrics"):  # probes and scrapers need no key
             assert c.get(open_route).status_code == 200
         assert c.post("/predict", json=ISSUE, headers={API_KEY_HEADER: "é".encode("latin-1")}).status_code == 401
+    with TestClient(create_app(Settings(artefacts_dir, api_key="clé-ü"))) as c:  # a non-ASCII key, sent as UTF-8
+        assert c.post("/predict", json=ISSUE, headers={API_KEY_HEADER: "clé-ü".encode()}).status_code == 200
+        assert c.post("/predict", json=ISSUE, headers={API_KEY_HEADER: "clé-u".encode()}).status_code == 401
 
 
 def test_api_key_from_environment(monkeypatch, artefacts_dir):
