@@ -68,6 +68,10 @@ def _fresh_multiproc_dir() -> tuple[Path, bool]:
     return path, True
 
 
+def _exit_on_signal(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, artefacts_dir: str | Path | None = None,
           *, train_if_missing: bool = True, log_level: str = "info", access_log: bool = False) -> int:
     """Serve the classifier until interrupted; train it first if no artefacts exist (and allowed)."""
@@ -79,6 +83,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 2, artefacts
         train_and_save(artefacts)
     os.environ[ARTEFACTS_ENV] = str(artefacts.resolve())  # the workers read it in create_app()
     metrics_dir, created = _fresh_multiproc_dir()
+    # After a graceful shutdown uvicorn re-raises SIGTERM with the handler it found; make that
+    # handler an exception, so that the clean-up below runs instead of the process just dying.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         config = TcpConfig(APP, factory=True, host=host, port=port, workers=workers,
                            log_level=log_level, access_log=access_log, timeout_graceful_shutdown=10)

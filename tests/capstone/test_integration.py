@@ -75,10 +75,11 @@ def test_burst_on_two_workers_is_served_and_counted(artefacts_dir, tmp_path):
         assert after[1] - before[1] == sent, "one prediction per request"
 
 
-def test_loadgen_against_real_server(artefacts_dir):
-    with running_server(artefacts_dir, workers=1) as server:
+def test_loadgen_against_real_server(artefacts_dir, tmp_path):
+    with running_server(artefacts_dir, workers=1, env={"TMPDIR": str(tmp_path)}) as server:
         result = run_load(server.host, server.port, "/predict", PAYLOADS, n_requests=200, concurrency=4)
         bad = run_load(server.host, server.port, "/predict", [{"title": ""}], n_requests=20, concurrency=2)
+    assert not list(tmp_path.glob("aim-prometheus-*")), "the server removes the metrics folder it made"
     assert len(result.latencies) == 200 and result.statuses == {200: 200} and result.errors == 0
     assert result.requests_per_second > 0 and result.percentile_ms(99) >= result.percentile_ms(50) > 0
     assert bad.statuses == {422: 20} and bad.errors == 0
