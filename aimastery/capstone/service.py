@@ -195,8 +195,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def predict(issue: IssueIn, request: Request) -> PredictionOut:
         """Classify one issue.
 
-        Runs in the event loop: the model takes well under a millisecond, less
-        than handing the work to a thread would cost.
+        Runs in the event loop: the model takes well under a millisecond, about
+        what handing the work to a thread and back would cost.
         """
         predictor = require_model(request)
         start = time.perf_counter()
