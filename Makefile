@@ -33,13 +33,14 @@ NOTEBOOK_SOURCES = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md labs/*/*
 CHAPTER_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null))
 LAB_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' solutions/*/*.md 2>/dev/null))
 
-.PHONY: help book test serve jupyter lab-check bench notebooks labs lock clean
+.PHONY: help book test serve serve-api jupyter lab-check bench notebooks labs lock clean
 
 help:
 	@echo "AI Mastery — make targets"
 	@echo "  make book                build the HTML book, every chapter executed (first run sets up .venv)"
 	@echo "  make test                everything CI runs: tests, labs, notebooks (nbval), book (-W), browser"
 	@echo "  make serve [PORT=8000]   serve the built book on http://127.0.0.1:PORT"
+	@echo "  make serve-api [PORT=8000]  the capstone's issue classifier API, 2 workers (trains first if needed)"
 	@echo "  make jupyter             JupyterLab on 127.0.0.1, chapters and labs as notebooks"
 	@echo "  make lab-check WEEK=01   run a lab's tests on your code in labs/, task by task"
 	@echo "  make bench [ONLY=name]   run benchmarks; one JSON line each"
@@ -86,6 +87,11 @@ serve:
 	@test -f _build/html/index.html || { echo "No built book yet: run 'make book' first."; exit 1; }
 	@echo "Serving the book on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# The capstone's service (book/capstone_issue_classifier.md): uvicorn with 2
+# workers on 127.0.0.1:PORT; trains the model first when artefacts/capstone is empty.
+serve-api: $(INSTALLED)
+	$(PY) -m aimastery.capstone serve --host 127.0.0.1 --port $(PORT) --workers 2
 
 jupyter: $(INSTALLED) notebooks
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir="$(CURDIR)" \

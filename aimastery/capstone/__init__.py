@@ -1,0 +1,32 @@
+"""The capstone: a GitHub issue classifier, from data to a deployed service.
+
+Taught in the capstone chapter (book/capstone_issue_classifier.md). One idea
+per module:
+
+* :mod:`~aimastery.capstone.issues` — the ``Issue`` record, the four labels,
+  the training-data hash;
+* :mod:`~aimastery.capstone.synthetic` — a seeded generator of realistic
+  synthetic issues;
+* :mod:`~aimastery.capstone.loader` — real exported issues (JSONL, JSON, CSV)
+  with bad rows reported by line number;
+* :mod:`~aimastery.capstone.features` — TF-IDF features, reproduced in NumPy
+  for serving;
+* :mod:`~aimastery.capstone.models` — the TF-IDF + MLP classifier (PyTorch)
+  and its NumPy forward pass; :mod:`~aimastery.capstone.embedding` — MiniLM
+  sentence embeddings with a linear head;
+* :mod:`~aimastery.capstone.evaluation` — metrics and their figures;
+* :mod:`~aimastery.capstone.artefacts` — safetensors + JSON with a manifest
+  of SHA-256 hashes, verified at load;
+* :mod:`~aimastery.capstone.predictor` — the NumPy-only predictor the
+  service runs;
+* :mod:`~aimastery.capstone.schemas`, :mod:`~aimastery.capstone.metrics`,
+  :mod:`~aimastery.capstone.service` — the FastAPI service and its
+  Prometheus metrics; :mod:`~aimastery.capstone.server` — uvicorn with
+  several workers; :mod:`~aimastery.capstone.loadgen` — a load generator;
+* :mod:`~aimastery.capstone.train` — the training pipeline behind
+  ``python -m aimastery.capstone train``.
+
+The serving side (predictor, schemas, metrics, service, server) imports only
+NumPy, safetensors, FastAPI, Pydantic, uvicorn and prometheus-client: no
+PyTorch, no scikit-learn, which keeps the Docker image small.
+"""

@@ -1,0 +1,224 @@
+"""A trained classifier on disk: safetensors and JSON, a manifest of SHA-256 hashes, no pickle.
+
+Taught in the capstone chapter (book/capstone_issue_classifier.md). A folder
+of artefacts holds::
+
+    manifest.json          format, model version, training-data hash, metrics,
+                           and the SHA-256 and size of every other file
+    weights.safetensors    the network's tensors (float32)
+    vocabulary.json        the TF-IDF terms and IDF weights
+    labels.json            the labels, in the order of the outputs
+
+Nothing here can run code when it is read (a pickle can). Loading checks
+every file against the manifest before parsing it, then checks that the
+parts fit together (vocabulary size = rows of the first layer, labels =
+outputs), and fails with :class:`ArtefactError` saying which file is wrong
+and what to do. Saving writes a new folder beside the old one and swaps it
+in, so a reader never sees a half-written set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aimastery.capstone.features import TfidfFeatures
+from aimastery.config import REPO_ROOT
+
+FORMAT = "aimastery-capstone-classifier"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+WEIGHTS = "weights.safetensors"
+VOCABULARY = "vocabulary.json"
+LABELS_FILE = "labels.json"
+REQUIRED_FILES = (WEIGHTS, VOCABULARY, LABELS_FILE)
+TENSOR_NAMES = ("hidden.weight", "hidden_bias", "out.weight", "out.bias")
+#: Environment variable naming the artefacts folder (the service and the CLI read it).
+ARTEFACTS_ENV = "AIM_ARTEFACTS_DIR"
+RETRAIN_HINT = "retrain with `python -m aimastery.capstone train`"
+
+
+class ArtefactError(RuntimeError):
+    """Artefacts that are missing, changed since training, or inconsistent."""
+
+
+def default_artefacts_dir() -> Path:
+    """``$AIM_ARTEFACTS_DIR`` if set, else ``artefacts/capstone`` in the repository."""
+    return Path(os.environ.get(ARTEFACTS_ENV) or REPO_ROOT / "artefacts" / "capstone")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Artefacts:
+    """A verified set of artefacts, ready for the predictor."""
+
+    path: Path
+    manifest: dict[str, Any]
+    features: TfidfFeatures
+    tensors: dict[str, np.ndarray]
+    labels: tuple[str, ...]
+
+    @property
+    def version(self) -> str:
+        return self.manifest["model_version"]
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def save_artefacts(out_dir: str | Path, *, features: TfidfFeatures, tensors: dict[str, np.ndarray],
+                   labels: tuple[str, ...], model: dict[str, Any], training_data: dict[str, Any],
+                   metrics: dict[str, Any]) -> dict[str, Any]:
+    """Write a complete set of artefacts to ``out_dir`` (replacing what is there); return the manifest."""
+    from safetensors.numpy import save_file
+
+    out_dir = Path(out_dir)
+    missing = set(TENSOR_NAMES) - set(tensors)
+    if missing:
+        raise ValueError(f"the weights lack {', '.join(sorted(missing))}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
+                  str(tmp / WEIGHTS), metadata={"format": FORMAT})
+        _write_json(tmp / VOCABULARY, features.to_json())
+        _write_json(tmp / LABELS_FILE, list(labels))
+        files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
+                 for name in REQUIRED_FILES}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "model_version": f"{model.get('kind', 'model')}-{files[WEIGHTS]['sha256'][:12]}",
+            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "labels": list(labels),
+            "model": model,
+            "training_data": training_data,
+            "metrics": metrics,
+            "files": files,
+        }
+        _write_json(tmp / MANIFEST, manifest)
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the service may run as another user
+        for name in (*REQUIRED_FILES, MANIFEST):
+            os.chmod(tmp / name, 0o644)
+        _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Put folder ``new`` at ``target``: two renames, the old set removed after."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ArtefactError(f"{path}: not valid JSON ({err}); {RETRAIN_HINT}") from None
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of the artefacts in ``path``, checked for format and completeness (files unchecked)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ArtefactError(f"{path}: no artefacts here (no such folder); {RETRAIN_HINT}")
+    if not (path / MANIFEST).is_file():
+        raise ArtefactError(f"{path}: no {MANIFEST}, so these are not (complete) artefacts; {RETRAIN_HINT}")
+    manifest = _read_json(path / MANIFEST)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArtefactError(f"{path / MANIFEST}: not a manifest of {FORMAT} artefacts")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ArtefactError(f"{path / MANIFEST}: format version {manifest.get('format_version')!r}; "
+                            f"this code reads version {FORMAT_VERSION}; {RETRAIN_HINT}")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not isinstance(manifest.get("model_version"), str):
+        raise ArtefactError(f"{path / MANIFEST}: lacks 'files' or 'model_version'; {RETRAIN_HINT}")
+    for name in REQUIRED_FILES:
+        if name not in files:
+            raise ArtefactError(f"{path / MANIFEST}: does not list {name}; {RETRAIN_HINT}")
+    for name, entry in files.items():
+        if Path(name).name != name or name in (".", "..", MANIFEST):
+            raise ArtefactError(f"{path / MANIFEST}: lists {name!r}, which is not a file name in this folder")
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            raise ArtefactError(f"{path / MANIFEST}: no SHA-256 for {name}")
+    return manifest
+
+
+def verify_files(path: str | Path, manifest: dict[str, Any]) -> None:
+    """Every file the manifest lists exists and has the SHA-256 it records."""
+    path = Path(path)
+    for name, entry in manifest["files"].items():
+        file = path / name
+        if not file.is_file():
+            raise ArtefactError(f"{file}: missing (the manifest lists it); {RETRAIN_HINT}")
+        actual = sha256_file(file)
+        if actual != entry["sha256"]:
+            raise ArtefactError(f"{file}: SHA-256 mismatch: the manifest records {entry['sha256'][:16]}..., "
+                                f"the file has {actual[:16]}...; it changed after training; {RETRAIN_HINT}")
+
+
+def load_artefacts(path: str | Path | None = None) -> Artefacts:
+    """Read and verify the artefacts in ``path`` (default: :func:`default_artefacts_dir`)."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = Path(path) if path is not None else default_artefacts_dir()
+    manifest = read_manifest(path)
+    verify_files(path, manifest)
+    labels = _read_json(path / LABELS_FILE)
+    if (not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels)
+            or len(set(labels)) != len(labels)):
+        raise ArtefactError(f"{path / LABELS_FILE}: expected a list of two or more distinct label names")
+    if labels != manifest.get("labels"):
+        raise ArtefactError(f"{path / LABELS_FILE}: labels {labels} differ from the manifest's {manifest.get('labels')}")
+    try:
+        features = TfidfFeatures.from_json(_read_json(path / VOCABULARY))
+    except ValueError as err:
+        raise ArtefactError(f"{path / VOCABULARY}: {err}") from None
+    try:
+        tensors = load_file(str(path / WEIGHTS))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ArtefactError(f"{path / WEIGHTS}: not a readable safetensors file ({err})") from None
+    _check_tensors(path / WEIGHTS, tensors, features.n_features, len(labels))
+    return Artefacts(path, manifest, features, tensors, tuple(labels))
+
+
+def _check_tensors(file: Path, tensors: dict[str, np.ndarray], n_features: int, n_classes: int) -> None:
+    if set(tensors) != set(TENSOR_NAMES):
+        raise ArtefactError(f"{file}: tensors {sorted(tensors)}; expected {list(TENSOR_NAMES)}")
+    hidden = tensors["hidden_bias"].shape[0] if tensors["hidden_bias"].ndim == 1 else -1
+    expected = {"hidden.weight": (n_features, hidden), "hidden_bias": (hidden,),
+                "out.weight": (n_classes, hidden), "out.bias": (n_classes,)}
+    for name, shape in expected.items():
+        t = tensors[name]
+        if t.shape != shape or t.dtype != np.float32:
+            raise ArtefactError(f"{file}: {name} is {t.dtype}{list(t.shape)}, expected float32{list(shape)} "
+                                f"({n_features} vocabulary terms, {n_classes} labels)")
+        if not np.all(np.isfinite(t)):
+            raise ArtefactError(f"{file}: {name} holds NaN or infinite values")

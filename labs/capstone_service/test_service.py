@@ -1,0 +1,162 @@
+"""Capstone lab tests: your service's edge, driven through FastAPI's TestClient.
+
+The tasks build on each other: do them in order.
+"""
+
+import hmac
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from . import service
+from .service import MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, BatchIn, IssueIn, check_api_key, check_batch_size, \
+    check_text, create_app
+
+TASK1 = pytest.mark.task(1, "check_text: the rules for a title and a body")
+TASK2 = pytest.mark.task(2, "validation errors as clear 422 responses")
+TASK3 = pytest.mark.task(3, "API keys compared in constant time")
+TASK4 = pytest.mark.task(4, "the batch endpoint")
+
+ISSUE = {"title": "App crashes with a traceback", "body": "Traceback ... KeyError"}
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+# ----- Task 1
+
+
+@TASK1
+def test_text_within_the_rules_comes_back_unchanged():
+    assert check_text("  Crash on start ", field="title", max_chars=100, allow_empty=False) == "  Crash on start "
+    assert check_text("", field="body", max_chars=100, allow_empty=True) == ""
+    assert check_text("x" * 100, field="body", max_chars=100, allow_empty=True) == "x" * 100  # the limit is allowed
+
+
+@TASK1
+@pytest.mark.parametrize("value", ["", " ", "\t\n  ", "\u00a0\u2003"])
+def test_blank_title_is_refused(value):
+    with pytest.raises(ValueError, match="title"):
+        check_text(value, field="title", max_chars=100, allow_empty=False)
+
+
+@TASK1
+def test_too_long_is_refused_naming_the_limit():
+    with pytest.raises(ValueError, match="20,000"):
+        check_text("b" * (MAX_BODY_CHARS + 1), field="body", max_chars=MAX_BODY_CHARS, allow_empty=True)
+
+
+@TASK1
+def test_issue_schema_uses_the_rules():
+    assert IssueIn.model_validate({"title": "Typo in README"}).body == ""
+    for bad in ({"title": "   "}, {"title": "t" * (MAX_TITLE_CHARS + 1)},
+                {"title": "ok", "body": "b" * (MAX_BODY_CHARS + 1)}):
+        with pytest.raises(ValidationError):
+            IssueIn.model_validate(bad)
+
+
+# ----- Task 2 (these requests fail on their types, before your check_text runs)
+
+
+@TASK2
+@pytest.mark.parametrize("request_kwargs, loc", [
+    ({"content": b'{"title": ', "headers": {"content-type": "application/json"}}, "body"),
+    ({"json": {"title": 42}}, "title"),
+    ({"json": {"body": 3}}, "title"),
+    ({"json": ["not", "an", "object"]}, "body"),
+])
+def test_validation_errors_are_422_with_what_is_accepted(client, request_kwargs, loc):
+    r = client.post("/predict", **request_kwargs)
+    assert r.status_code == 422
+    body = r.json()
+    assert set(body) == {"detail", "accepted"}
+    assert body["accepted"] == service.ISSUE_ACCEPTS
+    first = body["detail"][0]
+    assert set(first) == {"loc", "msg", "type"}, "each problem has loc, msg and type, nothing else"
+    assert isinstance(first["loc"], list) and loc in first["loc"]
+
+
+@TASK2
+def test_input_is_never_echoed(client):
+    secret = "s" * 5_000
+    r = client.post("/predict", json={"title": [secret], "body": None})
+    assert r.status_code == 422 and secret not in r.text
+
+
+@TASK2
+def test_batch_errors_say_what_a_batch_accepts(client):
+    r = client.post("/predict/batch", json={"issues": "nope"})
+    assert r.status_code == 422 and r.json()["accepted"] == service.BATCH_ACCEPTS
+
+
+# ----- Task 3
+
+
+@TASK3
+def test_api_key_comparison():
+    assert check_api_key("s3cret", "s3cret") is True
+    assert check_api_key("s3creT", "s3cret") is False
+    assert check_api_key("", "s3cret") is False
+    assert check_api_key(None, "s3cret") is False
+    assert check_api_key("clé", "clé") is True and check_api_key("cle", "clé") is False
+
+
+@TASK3
+def test_api_key_uses_compare_digest(monkeypatch):
+    calls, original = [], hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(service.hmac, "compare_digest", spy)
+    assert check_api_key("abc", "abc")
+    assert calls == [(b"abc", b"abc")], "compare the UTF-8 bytes with hmac.compare_digest"
+
+
+@TASK3
+def test_endpoints_need_the_key_when_one_is_set():
+    with TestClient(create_app(api_key="k3y")) as c:
+        assert c.post("/predict", json=ISSUE).status_code == 401
+        assert c.post("/predict", json=ISSUE, headers={"X-API-Key": "k3x"}).status_code == 401
+        assert c.post("/predict/batch", json={"issues": [ISSUE]}).status_code == 401
+        assert c.post("/predict", json=ISSUE, headers={"X-API-Key": "k3y"}).status_code == 200
+
+
+# ----- Task 4
+
+
+@TASK4
+def test_batch_size_rule():
+    assert check_batch_size([1]) == [1]
+    assert len(check_batch_size(list(range(MAX_BATCH)))) == MAX_BATCH
+    for bad in ([], list(range(MAX_BATCH + 1))):
+        with pytest.raises(ValueError, match="1 to 100"):
+            check_batch_size(bad)
+
+
+@TASK4
+def test_batch_predicts_in_order_like_single_requests(client):
+    issues = [ISSUE, {"title": "How do I configure the cache?"}, {"title": "Typo in the README", "body": ""},
+              {"title": "Add support for YAML"}]
+    r = client.post("/predict/batch", json={"issues": issues})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["model_version"] == "keywords-1"
+    singles = [client.post("/predict", json=i).json() for i in issues]
+    assert [p["label"] for p in body["predictions"]] == [s["label"] for s in singles]
+    assert [p["probabilities"] for p in body["predictions"]] == [s["probabilities"] for s in singles]
+    assert all(set(p) == {"label", "probabilities"} for p in body["predictions"])
+
+
+@TASK4
+def test_batch_limits_through_the_api(client):
+    assert client.post("/predict/batch", json={"issues": [ISSUE] * MAX_BATCH}).status_code == 200
+    for n in (0, MAX_BATCH + 1):
+        r = client.post("/predict/batch", json={"issues": [ISSUE] * n})
+        assert r.status_code == 422 and "1 to 100" in r.json()["detail"][0]["msg"]
+    assert BatchIn.model_validate({"issues": [ISSUE]}).issues[0].title == ISSUE["title"]

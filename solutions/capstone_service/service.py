@@ -1,0 +1,183 @@
+"""Capstone lab — the part of the issue-classifier service that meets the outside world.
+
+The course's service (aimastery/capstone/service.py, taught in
+book/capstone_issue_classifier.md) trusts nothing a client sends. Here you
+write that edge yourself, on a small FastAPI app:
+
+1. ``check_text``: the rules for a title and a body;
+2. ``validation_error_response``: a 422 that says where the problem is and
+   what is accepted, and never echoes the input;
+3. ``check_api_key``: a constant-time comparison of API keys;
+4. ``check_batch_size`` and the body of ``POST /predict/batch``.
+
+The model is a stand-in (``KeywordModel``) so that the lab needs no trained
+artefacts; the real service plugs its NumPy predictor into the same place.
+``make lab-check WEEK=capstone`` tells you how far you are.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+
+from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, field_validator
+
+MAX_TITLE_CHARS = 1_000
+MAX_BODY_CHARS = 20_000
+MAX_BATCH = 100
+ISSUE_ACCEPTS = (f'{{"title": text with a non-whitespace character, at most {MAX_TITLE_CHARS:,} characters; '
+                 f'"body": text, at most {MAX_BODY_CHARS:,} characters, optional}}')
+BATCH_ACCEPTS = f'{{"issues": a list of 1 to {MAX_BATCH} issues}}, each {ISSUE_ACCEPTS}'
+
+
+class KeywordModel:
+    """A stand-in classifier: counts telling words, returns softmax probabilities."""
+
+    labels = ("bug", "feature", "question", "documentation")
+    version = "keywords-1"
+    KEYWORDS = {
+        "bug": ("crash", "error", "exception", "traceback", "fails", "broken"),
+        "feature": ("add", "support", "option", "allow", "feature", "proposal"),
+        "question": ("how", "why", "what", "possible", "help", "?"),
+        "documentation": ("docs", "documentation", "readme", "typo", "example", "guide"),
+    }
+
+    def predict(self, title: str, body: str = "") -> tuple[str, dict[str, float]]:
+        text = f"{title}\n{body}".lower()
+        scores = [sum(text.count(word) for word in self.KEYWORDS[label]) for label in self.labels]
+        exps = [math.exp(s - max(scores)) for s in scores]
+        probs = {label: e / sum(exps) for label, e in zip(self.labels, exps)}
+        return max(probs, key=probs.get), probs
+
+
+# ----- Task 1: the rules for a title and a body
+
+
+def check_text(value: str, *, field: str, max_chars: int, allow_empty: bool) -> str:
+    """Return ``value`` if it follows the rules, else raise ``ValueError`` saying what is accepted.
+
+    - more than ``max_chars`` characters: refused (the message names the limit);
+    - empty or only whitespace: refused unless ``allow_empty`` (a title needs
+      a visible character; a body may be empty, as on GitHub).
+    The value is returned unchanged (not stripped).
+    """
+    ### BEGIN SOLUTION: two checks; each ValueError message says what is accepted (name the field and the limit)
+    if len(value) > max_chars:
+        raise ValueError(f"the {field} has {len(value):,} characters; at most {max_chars:,} are accepted")
+    if not allow_empty and not value.strip():
+        raise ValueError(f"the {field} is empty or only whitespace; it needs at least one visible character")
+    return value
+    ### END SOLUTION
+
+
+class IssueIn(BaseModel):
+    """One issue: a strict schema (text must be text; no unknown fields)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    title: str
+    body: str = ""
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return check_text(value, field="title", max_chars=MAX_TITLE_CHARS, allow_empty=False)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, value: str) -> str:
+        return check_text(value, field="body", max_chars=MAX_BODY_CHARS, allow_empty=True)
+
+
+# ----- Task 4 (first half): how many issues a batch may hold
+
+
+def check_batch_size(issues: list) -> list:
+    """Return ``issues`` if there are 1 to MAX_BATCH of them, else raise ``ValueError`` saying so."""
+    ### BEGIN SOLUTION: one comparison, one ValueError that names the accepted range
+    if not 1 <= len(issues) <= MAX_BATCH:
+        raise ValueError(f"a batch holds 1 to {MAX_BATCH} issues, got {len(issues)}")
+    return issues
+    ### END SOLUTION
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    issues: list[IssueIn]
+
+    @field_validator("issues")
+    @classmethod
+    def _size(cls, value: list[IssueIn]) -> list[IssueIn]:
+        return check_batch_size(value)
+
+
+# ----- Task 2: validation errors as clear 422 responses
+
+
+def validation_error_response(exc: RequestValidationError, accepted: str) -> JSONResponse:
+    """A 422 JSON response: ``{"detail": [{"loc", "msg", "type"}, ...], "accepted": accepted}``.
+
+    ``exc.errors()`` lists the problems as dicts with ``loc`` (a tuple such
+    as ``("body", "title")``), ``msg``, ``type``, and also ``input`` (what the
+    client sent) and sometimes ``ctx``. Keep only loc (as a list), msg and
+    type: never echo the input back (it can be 20,000 characters, or
+    something a log viewer should not display).
+    """
+    ### BEGIN SOLUTION: one dict per error with loc as a list, msg and type; status_code=422
+    detail = [{"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]} for err in exc.errors()]
+    return JSONResponse({"detail": detail, "accepted": accepted}, status_code=422)
+    ### END SOLUTION
+
+
+# ----- Task 3: API keys, compared in constant time
+
+
+def check_api_key(provided: str | None, expected: str) -> bool:
+    """True when ``provided`` equals ``expected``, compared with ``hmac.compare_digest``.
+
+    ``==`` on strings stops at the first differing character, so how long
+    it takes leaks how much of a guess was right. Compare the UTF-8 bytes
+    (compare_digest refuses non-ASCII str). A missing key (None) is wrong.
+    """
+    ### BEGIN SOLUTION: None is False; otherwise hmac.compare_digest on the UTF-8 encodings
+    if provided is None:
+        return False
+    return hmac.compare_digest(provided.encode("utf-8"), expected.encode("utf-8"))
+    ### END SOLUTION
+
+
+def create_app(model=None, api_key: str | None = None) -> FastAPI:
+    """The service: POST /predict and POST /predict/batch, optionally behind an X-API-Key."""
+    model = model or KeywordModel()
+    app = FastAPI(title="Issue classifier (lab)")
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request, exc: RequestValidationError) -> JSONResponse:
+        accepted = BATCH_ACCEPTS if request.url.path.endswith("/batch") else ISSUE_ACCEPTS
+        return validation_error_response(exc, accepted)
+
+    def require_key(x_api_key: str | None = Header(default=None)) -> None:
+        if api_key is not None and not check_api_key(x_api_key, api_key):
+            raise HTTPException(401, "missing or wrong X-API-Key header")
+
+    @app.post("/predict", dependencies=[Depends(require_key)])
+    async def predict(issue: IssueIn) -> dict:
+        label, probabilities = model.predict(issue.title, issue.body)
+        return {"label": label, "probabilities": probabilities, "model_version": model.version}
+
+    @app.post("/predict/batch", dependencies=[Depends(require_key)])
+    async def predict_batch(batch: BatchIn) -> dict:
+        """One {"label", "probabilities"} per issue, in the order sent, and the model version."""
+        ### BEGIN SOLUTION: call model.predict on each issue in order; same keys as /predict, minus the version
+        predictions = []
+        for issue in batch.issues:
+            label, probabilities = model.predict(issue.title, issue.body)
+            predictions.append({"label": label, "probabilities": probabilities})
+        return {"predictions": predictions, "model_version": model.version}
+        ### END SOLUTION
+
+    return app
