@@ -4,11 +4,8 @@ Each mutant is the reference service with one classic mistake; the lab's
 tests must fail on every one of them, in the task that owns the mistake.
 """
 
-import shutil
-from collections import defaultdict
-
 from aimastery.config import REPO_ROOT
-from aimastery.labs.runner import run_lab
+from aimastery.labs.mutants import uncaught_mutants
 
 SOLUTION = REPO_ROOT / "solutions" / "capstone_service"
 
@@ -38,28 +35,5 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 
 
 def test_every_mutant_is_caught(tmp_path):
-    source = (SOLUTION / "service.py").read_text()
-    root = tmp_path / "mutants"
-    root.mkdir()
-    names = {}
-    for i, (name, (_, edits)) in enumerate(MUTANTS.items()):
-        text = source
-        for old, new in edits:
-            assert text.count(old) == 1, f"mutant {name!r}: its target text is not in the solution any more"
-            text = text.replace(old, new)
-        lab = root / f"capstone_mutant{i:02d}"
-        lab.mkdir()
-        (lab / "__init__.py").write_text("")
-        (lab / "service.py").write_text(text)
-        shutil.copy(SOLUTION / "test_service.py", lab / "test_service.py")
-        names[lab.name] = name
-
-    report = run_lab(root)  # one pytest run over every mutant
-    assert not report.collect_errors, report.render()
-    failed_tasks = defaultdict(set)
-    for t in report.tests:
-        if t.outcome != "passed":
-            failed_tasks[t.nodeid.split("/")[0]].add(t.task)
-    uncaught = [f"{names[lab]} (Task {MUTANTS[names[lab]][0]})" for lab in names
-                if MUTANTS[names[lab]][0] not in failed_tasks[lab]]
+    uncaught = uncaught_mutants(SOLUTION, "service.py", "test_service.py", MUTANTS, tmp_path)
     assert not uncaught, f"the capstone lab's tests pass these buggy services: {uncaught}"

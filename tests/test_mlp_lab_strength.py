@@ -4,10 +4,8 @@ Each mutant is the reference solution with one classic bug; the lab's tests
 must fail on every one of them, in the task that owns the bug.
 """
 
-from collections import defaultdict
-
 from aimastery.config import REPO_ROOT
-from aimastery.labs.runner import run_lab
+from aimastery.labs.mutants import uncaught_mutants
 
 SOLUTION = REPO_ROOT / "solutions" / "week04_mlp"
 TRAINING_TEST = "@TASK5\ndef test_fit_reaches_90_percent_on_5000_mnist_digits"
@@ -44,32 +42,12 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 }
 
 
-def test_every_mutant_is_caught(tmp_path):
-    source = (SOLUTION / "mlp.py").read_text()
-    tests = (SOLUTION / "test_mlp.py").read_text()
-    training = tests.index(TRAINING_TEST)  # the last test, and the only slow one
-    root = tmp_path / "mutants"
-    root.mkdir()
-    names = {}
-    for i, (name, (_, edits)) in enumerate(MUTANTS.items()):
-        text = source
-        for old, new in edits:
-            assert text.count(old) == 1, f"mutant {name!r}: its target text is not in the solution any more"
-            text = text.replace(old, new)
-        lab = root / f"week04_mutant{i:02d}"
-        lab.mkdir()
-        (lab / "__init__.py").write_text("")
-        (lab / "mlp.py").write_text(text)
-        task = MUTANTS[name][0]  # a bug outside the training loop need not wait for training
-        (lab / "test_mlp.py").write_text(tests if task == 5 else tests[:training])
-        names[lab.name] = name
+def skip_training_unless_task5(task: int, tests: str) -> str:
+    """A bug outside the training loop need not wait for the slow training test (the file's last)."""
+    return tests if task == 5 else tests[:tests.index(TRAINING_TEST)]
 
-    report = run_lab(root)  # one pytest run over every mutant
-    assert not report.collect_errors, report.render()
-    failed_tasks = defaultdict(set)
-    for t in report.tests:
-        if t.outcome != "passed":
-            failed_tasks[t.nodeid.split("/")[0]].add(t.task)
-    uncaught = [f"{names[lab]} (Task {MUTANTS[names[lab]][0]})" for lab in names
-                if MUTANTS[names[lab]][0] not in failed_tasks[lab]]
+
+def test_every_mutant_is_caught(tmp_path):
+    uncaught = uncaught_mutants(SOLUTION, "mlp.py", "test_mlp.py", MUTANTS, tmp_path,
+                                tests_for=skip_training_unless_task5)
     assert not uncaught, f"Lab 4's tests pass these buggy solutions: {uncaught}"
