@@ -62,6 +62,8 @@ def uncaught_mutants(
     failed_tasks: dict[str, set[int]] = defaultdict(set)
     for t in report.tests:
         if t.outcome != "passed":
-            failed_tasks[t.nodeid.split("/")[0]].add(t.task)
+            # the node id is relative to pytest's rootdir, which depends on where the suite runs from
+            lab = next(part for part in t.nodeid.split("::")[0].split("/") if part in names)
+            failed_tasks[lab].add(t.task)
     return [f"{names[lab]} (Task {mutants[names[lab]][0]})" for lab in names
             if mutants[names[lab]][0] not in failed_tasks[lab]]
