@@ -19,8 +19,27 @@ import time
 from aimastery.config import REPO_ROOT
 
 
+def quiet_kernels() -> None:
+    """Keep the kernels the build starts from logging to the build's output.
+
+    ipykernel 7 logs a warning about its local TCP transport at every kernel
+    start: one line per chapter, nothing a reader of the build can act on.
+    The kernels inherit this process's environment, so a build-owned IPython
+    directory whose kernel config sets the log level to ERROR silences that
+    and nothing else: errors in a chapter's cells still fail the build, as
+    they reach it through the executed notebook, not through the kernel log.
+    """
+    ipython_dir = REPO_ROOT / "_build" / "ipython"
+    config = ipython_dir / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('c.IPKernelApp.log_level = "ERROR"\n', encoding="utf-8")
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+
+
 def build(strict: bool = False, jobs: int = 1, quiet: bool = False) -> int:
     from jupyter_book.sphinx import build_sphinx
+
+    quiet_kernels()
 
     overrides = {"external_toc_path": str(REPO_ROOT / "_toc.yml"), "latex_individualpages": False}
     if strict:
