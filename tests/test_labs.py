@@ -64,9 +64,9 @@ def test_strip_replaces_each_region_with_todo_and_raise():
     assert "return 2 * x" not in stub and "return w * h" not in stub
     lines = stub.splitlines()
     assert lines[4].strip() == "# TODO: return twice x"
-    assert lines[5].strip() == ("raise NotImplementedError('Lab 9 · double (mod.py:6): not implemented yet "
+    assert lines[5].strip() == ("raise NotImplementedError('Lab 9 · double in mod.py: not implemented yet "
                                 "(the TODO just above says what to write)')")
-    assert "Lab 9 · Box.area (mod.py:13): not implemented yet')" in lines[12]  # no hint, no pointer to a TODO
+    assert "Lab 9 · Box.area in mod.py: not implemented yet')" in lines[12]  # no hint, no pointer to a TODO
     assert 'raise ValueError("w must be >= 0")' in stub  # code outside the markers stays
     namespace = {}
     exec(compile(stub, "stub", "exec"), namespace)
@@ -113,7 +113,7 @@ def test_report_task_by_task(tmp_path):
     generate_lab(solution, stub)
     bad = run_lab(stub)
     assert bad.all_failed and [t.status for t in bad.tasks] == ["not implemented yet"] * 2
-    assert "Lab 9 · double (mod.py:6): not implemented yet" in bad.render()
+    assert "Lab 9 · double in mod.py: not implemented yet" in bad.render()
 
     (stub / "mod.py").write_text(SOLUTION.replace("return 2 * x", "return 3 * x"))
     mixed = run_lab(stub)

@@ -39,6 +39,8 @@ SAMPLING_MUTANTS = {
     "top-p stops short of p": (5, [("keep = order[mass_before < p - 1e-12]",
                                     "keep = order[np.cumsum(probs[order]) < p - 1e-12]")]),
     "p > 1 accepted": (5, [("if not 0 < p <= 1:", "if not 0 < p:")]),
+    "top-p keeps the token at exactly p": (5, [("keep = order[mass_before < p - 1e-12]",
+                                                "keep = order[mass_before <= p]")]),
 }
 
 

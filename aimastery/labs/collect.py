@@ -43,6 +43,27 @@ def _first_lines(text: str, n: int = 4) -> str:
     return "\n".join(lines[:n])
 
 
+def _headline(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _describe(exc: BaseException) -> tuple[str, str]:
+    """The exception's type name and a short message. When hypothesis found
+    several distinct failures it raises an ExceptionGroup; then each failure
+    gets a line of its own, so that no real message is lost."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return type(exc).__name__, _first_lines(_headline(exc), n=6)
+    leaves: list[BaseException] = []
+    stack = [exc]
+    while stack:
+        for sub in stack.pop().exceptions:
+            (stack if isinstance(sub, BaseExceptionGroup) else leaves).append(sub)
+    lines = [f"{len(leaves)} different failures:"]
+    for sub in leaves:
+        lines.append(f"- {_first_lines(_headline(sub), n=1)}")
+    return type(leaves[0]).__name__, "\n".join(lines)
+
+
 def _error_lines(longrepr: str, n: int = 8) -> str:
     """The lines of a collection error that say what went wrong (pytest marks them with 'E')."""
     marked = [line[1:].rstrip() for line in longrepr.splitlines() if line.startswith("E ")]
@@ -82,8 +103,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.when == "call" or (report.when == "setup" and not report.passed):
         record["outcome"] = report.outcome
         if call.excinfo is not None and not report.passed:
-            record["exc_type"] = call.excinfo.type.__name__
-            message = _first_lines(call.excinfo.exconly(), n=6)
+            record["exc_type"], message = _describe(call.excinfo.value)
             if "Timeout" in message and "pytest-timeout" in message:
                 seconds = item.config.getoption("timeout", default=None)
                 message = f"stopped after {seconds} s without finishing: an endless loop?"

@@ -104,8 +104,8 @@ def strip_solutions(source: str, *, lab: str, filename: str, location: str | Non
         where = max(inside, key=len) if inside else "module level"
         if hint:
             out.append(f"{indent}# TODO: {hint}\n")
-        line = len("".join(out).splitlines()) + 1  # where the raise lands in the stub
-        message = f"{lab} · {where} ({location}:{line}): not implemented yet"
+        # the function's name, not a line number: a line number goes stale as soon as the learner writes code above it
+        message = f"{lab} · {where} in {location}: not implemented yet"
         if hint:
             message += " (the TODO just above says what to write)"
         out.append(f"{indent}raise NotImplementedError({message!r})\n")

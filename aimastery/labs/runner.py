@@ -127,23 +127,21 @@ class LabReport:
 
 
 def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
-    """One line per test that did not pass (a stub's message once), then the first failure in full."""
-    lines: list[str] = []
-    seen_stubs: set[str] = set()
+    """One line per test that did not pass (a stub's message once), then one multi-line failure in full."""
+    entries: list[str] = []  # one per failing test, one per distinct stub
     problems = [t for t in tests if t.outcome != "passed"]
-    for t in problems[:limit]:
+    for t in problems:
         first = (t.message or t.outcome).splitlines()[0].removeprefix("NotImplementedError: ")
-        if t.not_implemented:
-            if first not in seen_stubs:
-                seen_stubs.add(first)
-                lines.append(f"      ○ {first}")
-        else:
-            lines.append(f"      ✗ {t.name}: {first.removeprefix('AssertionError: ')}")
-    if len(problems) > limit:
-        lines.append(f"      … and {len(problems) - limit} more")
+        entry = (f"      ○ {first}" if t.not_implemented
+                 else f"      ✗ {t.name}: {first.removeprefix('AssertionError: ')}")
+        if entry not in entries:
+            entries.append(entry)
+    lines = entries[:limit]
+    if len(entries) > limit:
+        lines.append(f"      … and {len(entries) - limit} more")
     detail = next((t for t in problems if not t.not_implemented and t.message and "\n" in t.message), None)
     if detail is not None:
-        lines.append(f"      first failure in full, {detail.name}:")
+        lines.append(f"      one failure in full, {detail.name}:")
         lines.extend("        " + line for line in detail.message.splitlines())
     return lines
 

@@ -16,7 +16,7 @@ ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid}
 class MLP:
     """Linear -> activation -> ... -> Linear, returning logits.
 
-    ``sizes = [784, 512, 256, 10]``: two hidden layers. ``backward`` takes
+    ``sizes = [784, 256, 128, 10]``: two hidden layers. ``backward`` takes
     dL/dlogits and leaves each parameter's gradient in its layer.
     """
 
@@ -24,7 +24,7 @@ class MLP:
                  dtype=np.float32, rng):
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError("sizes lists every layer's width, input first, "
-                             f"e.g. [784, 512, 256, 10]; got {sizes}")
+                             f"e.g. [784, 256, 128, 10]; got {sizes}")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {list(ACTIVATIONS)}"
                              f", got {activation!r}")

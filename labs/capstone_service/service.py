@@ -65,7 +65,7 @@ def check_text(value: str, *, field: str, max_chars: int, allow_empty: bool) -> 
     The value is returned unchanged (not stripped).
     """
     # TODO: two checks; each ValueError message says what is accepted (name the field and the limit)
-    raise NotImplementedError('Capstone lab · check_text (service.py:68): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · check_text in service.py: not implemented yet (the TODO just above says what to write)')
 
 
 class IssueIn(BaseModel):
@@ -93,7 +93,7 @@ class IssueIn(BaseModel):
 def check_batch_size(issues: list) -> list:
     """Return ``issues`` if there are 1 to MAX_BATCH of them, else raise ``ValueError`` saying so."""
     # TODO: one comparison, one ValueError that names the accepted range
-    raise NotImplementedError('Capstone lab · check_batch_size (service.py:96): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · check_batch_size in service.py: not implemented yet (the TODO just above says what to write)')
 
 
 class BatchIn(BaseModel):
@@ -120,7 +120,7 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
     something a log viewer should not display).
     """
     # TODO: one dict per error with loc as a list, msg and type; status_code=422
-    raise NotImplementedError('Capstone lab · validation_error_response (service.py:123): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · validation_error_response in service.py: not implemented yet (the TODO just above says what to write)')
 
 
 # ----- Task 3: API keys, compared in constant time
@@ -134,7 +134,7 @@ def check_api_key(provided: str | None, expected: str) -> bool:
     (compare_digest refuses non-ASCII str). A missing key (None) is wrong.
     """
     # TODO: None is False; otherwise hmac.compare_digest on the UTF-8 encodings
-    raise NotImplementedError('Capstone lab · check_api_key (service.py:137): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · check_api_key in service.py: not implemented yet (the TODO just above says what to write)')
 
 
 def create_app(model=None, api_key: str | None = None) -> FastAPI:
@@ -160,6 +160,6 @@ def create_app(model=None, api_key: str | None = None) -> FastAPI:
     async def predict_batch(batch: BatchIn) -> dict:
         """One {"label", "probabilities"} per issue, in the order sent, and the model version."""
         # TODO: call model.predict on each issue in order; same keys as /predict, minus the version
-        raise NotImplementedError('Capstone lab · create_app.predict_batch (service.py:163): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Capstone lab · create_app.predict_batch in service.py: not implemented yet (the TODO just above says what to write)')
 
     return app

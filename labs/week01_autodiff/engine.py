@@ -45,7 +45,7 @@ class Value:
 
         def _backward():
             # TODO: d(a+b)/da = d(a+b)/db = 1; add to .grad (+=), never assign
-            raise NotImplementedError('Lab 1 · Value.__add__._backward (engine.py:48): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.__add__._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -56,7 +56,7 @@ class Value:
 
         def _backward():
             # TODO: d(a*b)/da = b and d(a*b)/db = a, each times out.grad
-            raise NotImplementedError('Lab 1 · Value.__mul__._backward (engine.py:59): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.__mul__._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -72,7 +72,7 @@ class Value:
 
         def _backward():
             # TODO: d(a**n)/da = n * a**(n-1)
-            raise NotImplementedError('Lab 1 · Value.__pow__._backward (engine.py:75): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.__pow__._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -82,7 +82,7 @@ class Value:
 
         def _backward():
             # TODO: d(e**a)/da = e**a, which is out.data
-            raise NotImplementedError('Lab 1 · Value.exp._backward (engine.py:85): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.exp._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -94,7 +94,7 @@ class Value:
 
         def _backward():
             # TODO: d(log a)/da = 1/a
-            raise NotImplementedError('Lab 1 · Value.log._backward (engine.py:97): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.log._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -105,7 +105,7 @@ class Value:
 
         def _backward():
             # TODO: d(tanh a)/da = 1 - tanh(a)**2, and tanh(a) is out.data
-            raise NotImplementedError('Lab 1 · Value.tanh._backward (engine.py:108): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.tanh._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -115,7 +115,7 @@ class Value:
 
         def _backward():
             # TODO: the slope is 1 where the output is positive, else 0 (also at 0)
-            raise NotImplementedError('Lab 1 · Value.relu._backward (engine.py:118): not implemented yet (the TODO just above says what to write)')
+            raise NotImplementedError('Lab 1 · Value.relu._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
         return out
@@ -153,4 +153,4 @@ class Value:
         depth: the walk keeps its own stack instead of recursing.
         """
         # TODO: order the nodes so each comes after its operands (an explicit stack, not recursion: graphs can be 10,000 deep), set self.grad = 1.0, then call _backward() from the last node to the first
-        raise NotImplementedError('Lab 1 · Value.backward (engine.py:156): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 1 · Value.backward in engine.py: not implemented yet (the TODO just above says what to write)')

@@ -37,13 +37,13 @@ class Linear:
         dimension is ``n_in``, with a message that names the expected shape
         as ``(B, n_in)`` (e.g. ``(B, 784)``) and the shape it got.
         """
-        # TODO: check x.ndim == 2 and x.shape[1] == n_in (else ValueError naming "(B, n_in)" and x.shape); keep x; return x @ W.T + b
-        raise NotImplementedError('Lab 4 · Linear.forward (mlp.py:41): not implemented yet (the TODO just above says what to write)')
+        # TODO: check x.ndim == 2 and x.shape[1] == n_in (else a ValueError naming the expected shape, e.g. "(B, 784)", and x.shape); keep x; return x @ W.T + b
+        raise NotImplementedError('Lab 4 · Linear.forward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/dY (B, n_out): set ``grad_weight`` and ``grad_bias``, return dL/dX (B, n_in)."""
         # TODO: dW = grad_out.T @ x (n_out, n_in); db = grad_out summed over the batch; dX = grad_out @ W
-        raise NotImplementedError('Lab 4 · Linear.backward (mlp.py:46): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 4 · Linear.backward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         return [("weight", self.weight, self.grad_weight), ("bias", self.bias, self.grad_bias)]
@@ -54,11 +54,11 @@ class ReLU:
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         # TODO: remember where x > 0; return the elementwise max of x and 0
-        raise NotImplementedError('Lab 4 · ReLU.forward (mlp.py:57): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 4 · ReLU.forward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         # TODO: the slope is 1 where the input was > 0 and 0 elsewhere (also at exactly 0)
-        raise NotImplementedError('Lab 4 · ReLU.backward (mlp.py:61): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 4 · ReLU.backward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def parameters(self) -> list:
         return []
@@ -75,12 +75,12 @@ class SoftmaxCrossEntropy:
         not of shape ``(B,)``, naming both shapes. Keep what backward needs.
         """
         # TODO: shift each row by its max; log_probs = shifted - log(sum(exp(shifted))); loss = -mean of log_probs[row, y[row]]; keep the softmax and y
-        raise NotImplementedError('Lab 4 · SoftmaxCrossEntropy.forward (mlp.py:78): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 4 · SoftmaxCrossEntropy.forward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def backward(self) -> np.ndarray:
         """dL/dlogits (B, C) of the mean loss: (softmax - onehot(y)) / B."""
         # TODO: start from a copy of the softmax, subtract 1 at each row's true class, divide by B
-        raise NotImplementedError('Lab 4 · SoftmaxCrossEntropy.backward (mlp.py:83): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 4 · SoftmaxCrossEntropy.backward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
 
 class MLP:
@@ -118,7 +118,7 @@ class SGD:
     def step(self) -> None:
         """Update every parameter of the model in place from its current gradient."""
         # TODO: for each (name, p, g): v = momentum * v + g (keep it in self.velocity[name]); p -= lr * v, in place so the layer sees it
-        raise NotImplementedError('Lab 4 · SGD.step (mlp.py:121): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Lab 4 · SGD.step in mlp.py: not implemented yet (the TODO just above says what to write)')
 
 
 def fit(model: MLP, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, lr: float,
@@ -133,7 +133,7 @@ def fit(model: MLP, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: in
     optimizer = SGD(model, lr=lr, momentum=momentum)
     losses: list[float] = []
     # TODO: for each epoch, for each batch of a fresh permutation: logits = model.forward(xb); loss = loss_fn.forward(logits, yb); model.backward(loss_fn.backward()); optimizer.step(); append the loss
-    raise NotImplementedError('Lab 4 · fit (mlp.py:136): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 4 · fit in mlp.py: not implemented yet (the TODO just above says what to write)')
     return losses
 
 

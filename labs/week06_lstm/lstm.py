@@ -32,7 +32,7 @@ def lstm_cell_forward(x, h_prev, c_prev, params: dict):
     """
     H = h_prev.shape[1]
     # TODO: a = x W_ih^T + b_ih + h_prev W_hh^T + b_hh; split into i, f, g, o (H columns each); c = f*c_prev + i*g; h = o*tanh(c)
-    raise NotImplementedError('Lab 6 · lstm_cell_forward (lstm.py:35): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 6 · lstm_cell_forward in lstm.py: not implemented yet (the TODO just above says what to write)')
     return h, c, cache
 
 
@@ -43,7 +43,7 @@ def lstm_cell_backward(dh, dc, cache) -> dict:
     :data:`PARAMS`: the gradient of L with respect to each.
     """
     # TODO: dc_total = dc + dh*o*(1 - tanh(c)^2); then do, di, df, dg; through the sigmoids/tanh to da (B, 4H); da gives every other gradient
-    raise NotImplementedError('Lab 6 · lstm_cell_backward (lstm.py:46): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 6 · lstm_cell_backward in lstm.py: not implemented yet (the TODO just above says what to write)')
     return grads
 
 

@@ -21,22 +21,23 @@ def softmax(z) -> np.ndarray:
 def greedy(logits) -> int:
     """The id of the most likely token (the lowest id on a tie)."""
     # TODO: one NumPy call; return a Python int
-    raise NotImplementedError('Lab 6 · greedy (sampling.py:24): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 6 · greedy in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
 def temperature_probs(logits, temperature: float) -> np.ndarray:
     """softmax(logits / temperature). Raises ValueError unless T > 0, with a
     message that says T must be > 0."""
     # TODO: check `not temperature > 0` (this also catches NaN), then softmax of the scaled logits
-    raise NotImplementedError('Lab 6 · temperature_probs (sampling.py:31): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 6 · temperature_probs in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
 def top_k_probs(logits, k: int) -> np.ndarray:
     """Keep exactly the k most likely tokens (ties: the lower id first),
-    renormalised. Raises ValueError unless k is an integer >= 1, with a
-    message that says k must be >= 1."""
+    renormalised; every token when k exceeds the vocabulary. Raises
+    ValueError unless k is an integer >= 1, with a message that says k must
+    be >= 1."""
     # TODO: validate k; np.argsort(-probs, kind="stable")[:k] are the ids to keep; zero the rest; divide by the sum
-    raise NotImplementedError('Lab 6 · top_k_probs (sampling.py:39): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 6 · top_k_probs in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
 def top_p_probs(logits, p: float) -> np.ndarray:
@@ -44,7 +45,7 @@ def top_p_probs(logits, p: float) -> np.ndarray:
     p, renormalised. Raises ValueError unless 0 < p <= 1, with a message
     that says p must lie in (0, 1]."""
     # TODO: validate p; sort probabilities descending; keep a token while the mass *before* it is still < p
-    raise NotImplementedError('Lab 6 · top_p_probs (sampling.py:47): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Lab 6 · top_p_probs in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
 def sample(probs, rng: np.random.Generator) -> int:

@@ -60,7 +60,8 @@ def test_temperature_must_be_positive(t):
 def test_top_k_keeps_exactly_k(logits, k):
     probs = top_k_probs(logits, k)
     kept = np.flatnonzero(probs > 0)
-    assert len(kept) == min(k, len(logits))
+    assert len(kept) == min(k, len(logits)), (f"k = {k} over {len(logits)} tokens kept {len(kept)}; expected "
+                                              f"{min(k, len(logits))} (every token when k exceeds the vocabulary)")
     assert probs.sum() == pytest.approx(1.0, abs=1e-12)
     dropped = np.setdiff1d(np.arange(len(logits)), kept)
     if len(dropped):
@@ -100,6 +101,14 @@ def test_top_p_extremes():
     z = np.array([0.1, 2.0, -1.0, 1.0])
     assert np.all(top_p_probs(z, 1.0) > 0), "p = 1 keeps every token"
     assert np.flatnonzero(top_p_probs(z, 1e-6)).tolist() == [1], "a tiny p keeps only the most likely"
+
+
+@TASK5
+@pytest.mark.parametrize("n, p, keep", [(2, 0.5, 1), (4, 0.5, 2), (4, 0.75, 3)])
+def test_top_p_stops_as_soon_as_the_mass_reaches_p(n, p, keep):
+    kept = np.count_nonzero(top_p_probs(np.zeros(n), p))  # n equally likely tokens, 1/n each
+    assert kept == keep, (f"{n} equally likely tokens, p = {p}: the first {keep} already hold exactly p, so "
+                          f"keep {keep}, not {kept} (a token is kept while the mass before it is still < p)")
 
 
 @TASK5

@@ -37,7 +37,7 @@ class Linear:
         dimension is ``n_in``, with a message that names the expected shape
         as ``(B, n_in)`` (e.g. ``(B, 784)``) and the shape it got.
         """
-        ### BEGIN SOLUTION: check x.ndim == 2 and x.shape[1] == n_in (else ValueError naming "(B, n_in)" and x.shape); keep x; return x @ W.T + b
+        ### BEGIN SOLUTION: check x.ndim == 2 and x.shape[1] == n_in (else a ValueError naming the expected shape, e.g. "(B, 784)", and x.shape); keep x; return x @ W.T + b
         n_in = self.weight.shape[1]
         if x.ndim != 2 or x.shape[1] != n_in:
             raise ValueError(f"Linear expects input of shape (B, {n_in}), got {x.shape}")

@@ -140,10 +140,18 @@ def test_cross_entropy_matches_torch():
     y = np.array([0, 3, 9, 3, 5, 1])
     loss_fn = SoftmaxCrossEntropy()
     loss = loss_fn.forward(logits, y)
-    assert isinstance(loss, float), f"forward returns a Python float, got {type(loss).__name__}"
     expected_loss, expected_grad = torch_cross_entropy(logits, y)
     assert_close(loss, expected_loss, rtol=1e-12, name="the mean cross-entropy")
     assert_close(loss_fn.backward(), expected_grad, rtol=1e-10, atol=1e-14, name="dL/dlogits")
+
+
+@TASK3
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cross_entropy_returns_a_python_float(dtype):
+    logits = rng(13).standard_normal((4, 3)).astype(dtype)
+    loss = SoftmaxCrossEntropy().forward(logits, np.array([0, 2, 1, 2]))
+    assert type(loss) is float, (f"forward on {np.dtype(dtype).name} logits returns {type(loss).__module__}."
+                                 f"{type(loss).__name__}; wrap the mean in float(...) to return a Python float")
 
 
 @TASK3
@@ -245,7 +253,40 @@ def test_fit_visits_every_example_once_per_epoch():
     X, y = rng(18).standard_normal((50, 4)).astype(np.float32), rng(19).integers(0, 3, 50)
     losses = fit(MLP([4, 8, 3], rng(20)), X, y, epochs=3, batch_size=16, lr=0.05, rng=rng(21))
     assert len(losses) == 3 * 4, f"50 examples in batches of 16 is 4 steps per epoch; 3 epochs, 12 losses, got {len(losses)}"
-    assert all(isinstance(v, float) for v in losses), "fit returns one Python float per step"
+    odd = next((v for v in losses if type(v) is not float), None)
+    assert odd is None, (f"fit returns one Python float per step, got a {type(odd).__name__}: append "
+                         "the loss as SoftmaxCrossEntropy.forward returns it, a Python float (Task 3)")
+
+
+class Recorder:
+    """Stands in for the model: remembers which examples each forward pass saw."""
+
+    def __init__(self, n_classes):
+        self.model = MLP([1, n_classes], rng(0))
+        self.seen = []
+
+    def forward(self, x):  # x (B, 1): the example ids
+        self.seen.append(x[:, 0].astype(int).tolist())
+        return self.model.forward(x * 0)
+
+    def backward(self, grad):
+        return self.model.backward(grad)
+
+    def parameters(self):
+        return self.model.parameters()
+
+
+@TASK5
+def test_fit_shuffles_afresh_every_epoch():
+    X = np.arange(40, dtype=np.float32)[:, None]  # (40, 1): each example is its own id
+    y = rng(24).integers(0, 3, 40)
+    spy = Recorder(n_classes=3)
+    fit(spy, X, y, epochs=2, batch_size=10, lr=0.01, rng=rng(25))
+    epochs = [sum(spy.seen[:4], []), sum(spy.seen[4:], [])]
+    for e, ids in enumerate(epochs, 1):
+        assert sorted(ids) == list(range(40)), f"epoch {e} should visit each of the 40 examples once"
+    assert epochs[0] != list(range(40)), "epoch 1 visits the examples in their stored order: use rng.permutation"
+    assert epochs[0] != epochs[1], "both epochs use the same order: draw a fresh rng.permutation each epoch"
 
 
 @TASK5

@@ -37,8 +37,9 @@ def temperature_probs(logits, temperature: float) -> np.ndarray:
 
 def top_k_probs(logits, k: int) -> np.ndarray:
     """Keep exactly the k most likely tokens (ties: the lower id first),
-    renormalised. Raises ValueError unless k is an integer >= 1, with a
-    message that says k must be >= 1."""
+    renormalised; every token when k exceeds the vocabulary. Raises
+    ValueError unless k is an integer >= 1, with a message that says k must
+    be >= 1."""
     ### BEGIN SOLUTION: validate k; np.argsort(-probs, kind="stable")[:k] are the ids to keep; zero the rest; divide by the sum
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"top-k needs an integer k >= 1, got {k!r}")

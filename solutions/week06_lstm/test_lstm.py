@@ -38,9 +38,12 @@ def test_forward_matches_torch_lstm_cell(seed):
     params, x, h, c, _ = setup(seed)
     h_new, c_new, _ = lstm_cell_forward(x, h, c, params)
     th, tc = torch_cell(params)(torch.from_numpy(x), (torch.from_numpy(h), torch.from_numpy(c)))
-    assert h_new.shape == c_new.shape == (B, H)
-    assert rel_error(h_new, th.detach().numpy()) < 1e-10, "h differs from torch.nn.LSTMCell's"
-    assert rel_error(c_new, tc.detach().numpy()) < 1e-10, "c differs from torch.nn.LSTMCell's"
+    assert h_new.shape == c_new.shape == (B, H), f"h and c should be (B, H) = {(B, H)}, got {h_new.shape}, {c_new.shape}"
+    c_err, h_err = rel_error(c_new, tc.detach().numpy()), rel_error(h_new, th.detach().numpy())
+    assert c_err < 1e-10, (f"c differs from torch.nn.LSTMCell's (relative error {c_err:.1e}): check the "
+                           "blocks of a, in the order i, f, g, o, and c = f * c_prev + i * g")
+    assert h_err < 1e-10, (f"c matches but h differs from torch.nn.LSTMCell's (relative error {h_err:.1e}): "
+                           "h = o * tanh(c), with o the fourth block")
 
 
 @TASK1
@@ -65,8 +68,13 @@ def test_backward_against_finite_differences(seed):
         return float(np.sum(h_new * Rh) + np.sum(c_new * Rc))
 
     grads = lstm_cell_backward(Rh, Rc, lstm_cell_forward(x, h, c, params)[2])
+    wrong = []  # every wrong gradient, not just the first: together they point at the mistake
     for name, value in {"x": x, "h_prev": h, "c_prev": c, **params}.items():
-        check_gradient(loss, value, grads[name], tol=1e-6, name=f"dL/d{name}")
+        try:
+            check_gradient(loss, value, grads[name], tol=1e-6, name=f"dL/d{name}")
+        except AssertionError as err:
+            wrong.append(str(err).splitlines()[0])
+    assert not wrong, "wrong gradients: " + "; ".join(wrong)
 
 
 @TASK2
@@ -80,8 +88,9 @@ def test_backward_matches_torch_autograd():
     grads = lstm_cell_backward(Rh, Rc, lstm_cell_forward(x, h, c, params)[2])
     expected = {"x": tx.grad, "h_prev": th.grad, "c_prev": tc.grad,
                 **{name: getattr(cell, name).grad for name in PARAMS}}
-    for name, value in expected.items():
-        assert rel_error(grads[name], value.numpy()) < 1e-8, f"dL/d{name} differs from PyTorch's"
+    errors = {name: rel_error(grads[name], value.numpy()) for name, value in expected.items()}
+    wrong = [f"dL/d{name} (relative error {err:.1e})" for name, err in errors.items() if not err < 1e-8]
+    assert not wrong, "these gradients differ from PyTorch's: " + ", ".join(wrong)
 
 
 @TASK2
