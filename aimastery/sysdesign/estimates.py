@@ -53,6 +53,31 @@ LIST_PRICES: dict[str, float] = {
 }
 
 
+#: vCPUs of the instance types in :data:`LIST_PRICES` that run our workers.
+VCPUS: dict[str, int] = {
+    "c6i.large /h": 2, "c6i.2xlarge /h": 8, "c6i.4xlarge /h": 16,
+    "m6i.2xlarge /h": 8, "r6i.2xlarge /h": 8, "r6i.4xlarge /h": 16,
+    "r6i.8xlarge /h": 32, "g5.xlarge /h": 4,
+}
+#: On these x86 instance types one vCPU is one hyperthread: two per core.
+THREADS_PER_CORE = 2
+
+
+def physical_cores(machine: str) -> int:
+    """Physical cores of an instance type: its vCPUs / :data:`THREADS_PER_CORE`.
+
+    Chapters size one single-threaded worker per *physical* core. A worker
+    measured alone on a core runs slower when the core's second hyperthread
+    is busy too (the two share the core's execution units), so counting
+    vCPUs as cores would overstate capacity; counting physical cores leaves
+    the second hyperthreads as unclaimed headroom (the request parsing, the
+    network stack), which errs on the safe side.
+    """
+    if machine not in VCPUS:
+        raise KeyError(f"no vCPU count for {machine!r}; known: {sorted(VCPUS)}")
+    return max(1, VCPUS[machine] // THREADS_PER_CORE)
+
+
 def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
     ok = value >= 0 if allow_zero else value > 0
     if not (isinstance(value, (int, float)) and math.isfinite(value) and ok):
@@ -209,6 +234,22 @@ class Estimate:
     def subtotal(self, kind: str) -> float:
         """Monthly cost of one kind of line: ``"compute"``, ``"storage"`` or ``"usage"``."""
         return float(sum(r["monthly USD"] for r in self.rows if r["kind"] == kind))
+
+    def largest(self, n: int = 2) -> list[tuple[str, float]]:
+        """The ``n`` most expensive lines of the bill, as ``(component, monthly USD)``, largest first.
+
+        Prose that names the lines that dominate a bill should take them from
+        here, so that it stays true when a parameter or a price changes.
+        """
+        rows = sorted(self.rows, key=lambda r: r["monthly USD"], reverse=True)
+        return [(r["component"], float(r["monthly USD"])) for r in rows[:n]]
+
+    def cost_of(self, name: str) -> float:
+        """Monthly cost of the line named ``name``."""
+        for r in self.rows:
+            if r["component"] == name:
+                return float(r["monthly USD"])
+        raise KeyError(f"no line named {name!r}; lines: {[r['component'] for r in self.rows]}")
 
     def instances(self, name: str) -> int:
         for r in self.rows:

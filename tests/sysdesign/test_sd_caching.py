@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from aimastery.sysdesign.caching import (
-    hit_rate_needed, lru_hit_rate, mixture_quantile, sample_pipeline_latency, simulate_latencies, zipf_stream,
+    hit_rate_needed, lru_hit_rate, mixture_quantile, sample_pipeline_latency, simulate_latencies,
+    zipf_lru_steady_hit_rate, zipf_stream,
 )
 
 
@@ -56,3 +57,15 @@ def test_bad_inputs():
         simulate_latencies(1.5, np.ones(2), np.ones(2), 10, np.random.default_rng(0))
     with pytest.raises(ValueError, match="stage 'x'"):
         sample_pipeline_latency({"x": (-1.0, 0.1)}, 5, np.random.default_rng(0))
+
+
+def test_steady_state_hit_rate_matches_a_long_warm_simulation():
+    rng = np.random.default_rng(0)
+    stream = zipf_stream(200_000, 2_000, 0.9, rng)
+    for capacity in (50, 400):
+        simulated = lru_hit_rate(stream, capacity, warmup=50_000)
+        assert abs(zipf_lru_steady_hit_rate(2_000, 0.9, capacity) - simulated) < 0.01
+    assert zipf_lru_steady_hit_rate(10, 1.0, 0) == 0.0
+    assert zipf_lru_steady_hit_rate(10, 1.0, 10) == 1.0
+    with pytest.raises(ValueError, match="capacity"):
+        zipf_lru_steady_hit_rate(10, 1.0, -1)

@@ -5,8 +5,9 @@ import math
 import pytest
 
 from aimastery.sysdesign.estimates import (
-    HOURS_PER_MONTH, LIST_PRICES, Storage, Tier, Traffic, Usage, bandwidth_gbps, estimate, format_figures,
+    HOURS_PER_MONTH, LIST_PRICES, VCPUS, Storage, Tier, Traffic, Usage, bandwidth_gbps, estimate, format_figures,
     format_requirements, format_table, gigabytes, human, money,
+    physical_cores,
 )
 
 
@@ -112,3 +113,24 @@ def test_display_helpers():
     html = format_requirements([("functional", "answer questions")]).to_html()
     assert "answer questions" in html and "kind" in html
     assert "1,736" in format_figures({"requests / s": 1736.1}).to_html()
+
+
+def test_physical_cores_are_half_the_vcpus():
+    assert physical_cores("c6i.large /h") == 1
+    assert physical_cores("c6i.4xlarge /h") == 8
+    assert set(VCPUS) <= set(LIST_PRICES)
+    with pytest.raises(KeyError, match="no vCPU count"):
+        physical_cores("kafka.m5.large /h")
+
+
+def test_largest_lines_and_cost_of():
+    sheet = estimate(
+        Traffic(100.0),
+        tiers=[Tier("api", "c6i.large /h", qps_per_instance=10.0)],
+        storage=[Storage("logs", 10.0, "S3 /GB-month")],
+    )
+    (first, usd), = sheet.largest(1)
+    assert first == "api" and usd == sheet.cost_of("api")
+    assert [name for name, _ in sheet.largest(5)] == ["api", "logs"]
+    with pytest.raises(KeyError, match="no line named"):
+        sheet.cost_of("gpu")
