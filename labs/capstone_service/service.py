@@ -7,7 +7,7 @@ write that edge yourself, on a small FastAPI app:
 1. ``check_text``: the rules for a title and a body;
 2. ``validation_error_response``: a 422 that says where the problem is and
    what is accepted, and never echoes the input;
-3. ``check_api_key``: a constant-time comparison of API keys;
+3. ``check_api_key``: a constant-time comparison of API keys (of their digests);
 4. ``check_batch_size`` and the body of ``POST /predict/batch``.
 
 The model is a stand-in (``KeywordModel``) so that the lab needs no trained
@@ -17,6 +17,7 @@ artefacts; the real service plugs its NumPy predictor into the same place.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
 
@@ -65,7 +66,7 @@ def check_text(value: str, *, field: str, max_chars: int, allow_empty: bool) -> 
     The value is returned unchanged (not stripped).
     """
     # TODO: two checks; each ValueError message says what is accepted (name the field and the limit)
-    raise NotImplementedError('Capstone lab · check_text (service.py:68): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · check_text (service.py:69): not implemented yet (the TODO just above says what to write)')
 
 
 class IssueIn(BaseModel):
@@ -93,7 +94,7 @@ class IssueIn(BaseModel):
 def check_batch_size(issues: list) -> list:
     """Return ``issues`` if there are 1 to MAX_BATCH of them, else raise ``ValueError`` saying so."""
     # TODO: one comparison, one ValueError that names the accepted range
-    raise NotImplementedError('Capstone lab · check_batch_size (service.py:96): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · check_batch_size (service.py:97): not implemented yet (the TODO just above says what to write)')
 
 
 class BatchIn(BaseModel):
@@ -120,7 +121,7 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
     something a log viewer should not display).
     """
     # TODO: one dict per error with loc as a list, msg and type; status_code=422
-    raise NotImplementedError('Capstone lab · validation_error_response (service.py:123): not implemented yet (the TODO just above says what to write)')
+    raise NotImplementedError('Capstone lab · validation_error_response (service.py:124): not implemented yet (the TODO just above says what to write)')
 
 
 # ----- Task 3: API keys, compared in constant time
@@ -130,11 +131,14 @@ def check_api_key(provided: str | None, expected: str) -> bool:
     """True when ``provided`` equals ``expected``, compared with ``hmac.compare_digest``.
 
     ``==`` on strings stops at the first differing character, so how long
-    it takes leaks how much of a guess was right. Compare the UTF-8 bytes
-    (compare_digest refuses non-ASCII str). A missing key (None) is wrong.
+    it takes leaks how much of a guess was right. ``compare_digest`` on the
+    keys themselves still returns at once when their lengths differ, which
+    leaks the key's length; so compare the SHA-256 digests of the UTF-8
+    bytes (``hashlib.sha256(...).digest()``, always 32 bytes). A missing
+    key (None) is wrong.
     """
-    # TODO: None is False; otherwise hmac.compare_digest on the UTF-8 encodings
-    raise NotImplementedError('Capstone lab · check_api_key (service.py:137): not implemented yet (the TODO just above says what to write)')
+    # TODO: None is False; otherwise hmac.compare_digest on the SHA-256 digests of the UTF-8 bytes
+    raise NotImplementedError('Capstone lab · check_api_key (service.py:141): not implemented yet (the TODO just above says what to write)')
 
 
 def create_app(model=None, api_key: str | None = None) -> FastAPI:
@@ -160,6 +164,6 @@ def create_app(model=None, api_key: str | None = None) -> FastAPI:
     async def predict_batch(batch: BatchIn) -> dict:
         """One {"label", "probabilities"} per issue, in the order sent, and the model version."""
         # TODO: call model.predict on each issue in order; same keys as /predict, minus the version
-        raise NotImplementedError('Capstone lab · create_app.predict_batch (service.py:163): not implemented yet (the TODO just above says what to write)')
+        raise NotImplementedError('Capstone lab · create_app.predict_batch (service.py:167): not implemented yet (the TODO just above says what to write)')
 
     return app
