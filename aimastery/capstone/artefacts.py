@@ -45,10 +45,23 @@ TENSOR_NAMES = ("hidden.weight", "hidden_bias", "out.weight", "out.bias")
 #: Environment variable naming the artefacts folder (the service and the CLI read it).
 ARTEFACTS_ENV = "AIM_ARTEFACTS_DIR"
 RETRAIN_HINT = "retrain with `python -m aimastery.capstone train`"
+# Short public reasons (ArtefactError.public): no directory, no hash, no command.
+MISSING = "model artefacts missing"
+BAD_MANIFEST = f"{MANIFEST} is invalid"
 
 
 class ArtefactError(RuntimeError):
-    """Artefacts that are missing, changed since training, or inconsistent."""
+    """Artefacts that are missing, changed since training, or inconsistent.
+
+    ``str(err)`` is for the operator (the log, the command line): the full
+    path, what was found, what to do. ``err.public`` is the short reason an
+    anonymous client may see (the service's ``/ready``): a file name at most,
+    never a directory, a hash or a command.
+    """
+
+    def __init__(self, message: str, public: str = "model artefacts invalid"):
+        super().__init__(message)
+        self.public = public
 
 
 def default_artefacts_dir() -> Path:
@@ -140,33 +153,38 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ArtefactError(f"{path}: not valid JSON ({err}); {RETRAIN_HINT}") from None
+        raise ArtefactError(f"{path}: not valid JSON ({err}); {RETRAIN_HINT}",
+                            f"{path.name} is not valid JSON") from None
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
     """The manifest of the artefacts in ``path``, checked for format and completeness (files unchecked)."""
     path = Path(path)
     if not path.is_dir():
-        raise ArtefactError(f"{path}: no artefacts here (no such folder); {RETRAIN_HINT}")
+        raise ArtefactError(f"{path}: no artefacts here (no such folder); {RETRAIN_HINT}", MISSING)
     if not (path / MANIFEST).is_file():
-        raise ArtefactError(f"{path}: no {MANIFEST}, so these are not (complete) artefacts; {RETRAIN_HINT}")
+        raise ArtefactError(f"{path}: no {MANIFEST}, so these are not (complete) artefacts; {RETRAIN_HINT}",
+                            MISSING)
     manifest = _read_json(path / MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ArtefactError(f"{path / MANIFEST}: not a manifest of {FORMAT} artefacts")
+        raise ArtefactError(f"{path / MANIFEST}: not a manifest of {FORMAT} artefacts", BAD_MANIFEST)
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ArtefactError(f"{path / MANIFEST}: format version {manifest.get('format_version')!r}; "
-                            f"this code reads version {FORMAT_VERSION}; {RETRAIN_HINT}")
+                            f"this code reads version {FORMAT_VERSION}; {RETRAIN_HINT}",
+                            "unsupported artefact format version")
     files = manifest.get("files")
     if not isinstance(files, dict) or not isinstance(manifest.get("model_version"), str):
-        raise ArtefactError(f"{path / MANIFEST}: lacks 'files' or 'model_version'; {RETRAIN_HINT}")
+        raise ArtefactError(f"{path / MANIFEST}: lacks 'files' or 'model_version'; {RETRAIN_HINT}",
+                            BAD_MANIFEST)
     for name in REQUIRED_FILES:
         if name not in files:
-            raise ArtefactError(f"{path / MANIFEST}: does not list {name}; {RETRAIN_HINT}")
+            raise ArtefactError(f"{path / MANIFEST}: does not list {name}; {RETRAIN_HINT}", BAD_MANIFEST)
     for name, entry in files.items():
         if Path(name).name != name or name in (".", "..", MANIFEST):
-            raise ArtefactError(f"{path / MANIFEST}: lists {name!r}, which is not a file name in this folder")
+            raise ArtefactError(f"{path / MANIFEST}: lists {name!r}, which is not a file name in this folder",
+                                BAD_MANIFEST)
         if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
-            raise ArtefactError(f"{path / MANIFEST}: no SHA-256 for {name}")
+            raise ArtefactError(f"{path / MANIFEST}: no SHA-256 for {name}", BAD_MANIFEST)
     return manifest
 
 
@@ -176,11 +194,13 @@ def verify_files(path: str | Path, manifest: dict[str, Any]) -> None:
     for name, entry in manifest["files"].items():
         file = path / name
         if not file.is_file():
-            raise ArtefactError(f"{file}: missing (the manifest lists it); {RETRAIN_HINT}")
+            raise ArtefactError(f"{file}: missing (the manifest lists it); {RETRAIN_HINT}",
+                                f"model artefact {name} missing")
         actual = sha256_file(file)
         if actual != entry["sha256"]:
             raise ArtefactError(f"{file}: SHA-256 mismatch: the manifest records {entry['sha256'][:16]}..., "
-                                f"the file has {actual[:16]}...; it changed after training; {RETRAIN_HINT}")
+                                f"the file has {actual[:16]}...; it changed after training; {RETRAIN_HINT}",
+                                f"checksum mismatch in {name}")
 
 
 def load_artefacts(path: str | Path | None = None) -> Artefacts:
@@ -194,24 +214,29 @@ def load_artefacts(path: str | Path | None = None) -> Artefacts:
     labels = _read_json(path / LABELS_FILE)
     if (not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels)
             or len(set(labels)) != len(labels)):
-        raise ArtefactError(f"{path / LABELS_FILE}: expected a list of two or more distinct label names")
+        raise ArtefactError(f"{path / LABELS_FILE}: expected a list of two or more distinct label names",
+                            f"{LABELS_FILE} is invalid")
     if labels != manifest.get("labels"):
-        raise ArtefactError(f"{path / LABELS_FILE}: labels {labels} differ from the manifest's {manifest.get('labels')}")
+        raise ArtefactError(f"{path / LABELS_FILE}: labels {labels} differ from the manifest's "
+                            f"{manifest.get('labels')}",
+                            f"{LABELS_FILE} disagrees with {MANIFEST}")
     try:
         features = TfidfFeatures.from_json(_read_json(path / VOCABULARY))
     except ValueError as err:
-        raise ArtefactError(f"{path / VOCABULARY}: {err}") from None
+        raise ArtefactError(f"{path / VOCABULARY}: {err}", f"{VOCABULARY} is invalid") from None
     try:
         tensors = load_file(str(path / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as err:
-        raise ArtefactError(f"{path / WEIGHTS}: not a readable safetensors file ({err})") from None
+        raise ArtefactError(f"{path / WEIGHTS}: not a readable safetensors file ({err})",
+                            f"{WEIGHTS} is not readable") from None
     _check_tensors(path / WEIGHTS, tensors, features.n_features, len(labels))
     return Artefacts(path, manifest, features, tensors, tuple(labels))
 
 
 def _check_tensors(file: Path, tensors: dict[str, np.ndarray], n_features: int, n_classes: int) -> None:
     if set(tensors) != set(TENSOR_NAMES):
-        raise ArtefactError(f"{file}: tensors {sorted(tensors)}; expected {list(TENSOR_NAMES)}")
+        raise ArtefactError(f"{file}: tensors {sorted(tensors)}; expected {list(TENSOR_NAMES)}",
+                            f"{file.name} holds the wrong tensors")
     hidden = tensors["hidden_bias"].shape[0] if tensors["hidden_bias"].ndim == 1 else -1
     expected = {"hidden.weight": (n_features, hidden), "hidden_bias": (hidden,),
                 "out.weight": (n_classes, hidden), "out.bias": (n_classes,)}
@@ -219,6 +244,8 @@ def _check_tensors(file: Path, tensors: dict[str, np.ndarray], n_features: int, 
         t = tensors[name]
         if t.shape != shape or t.dtype != np.float32:
             raise ArtefactError(f"{file}: {name} is {t.dtype}{list(t.shape)}, expected float32{list(shape)} "
-                                f"({n_features} vocabulary terms, {n_classes} labels)")
+                                f"({n_features} vocabulary terms, {n_classes} labels)",
+                                f"{file.name} does not fit the vocabulary and labels")
         if not np.all(np.isfinite(t)):
-            raise ArtefactError(f"{file}: {name} holds NaN or infinite values")
+            raise ArtefactError(f"{file}: {name} holds NaN or infinite values",
+                                f"{file.name} holds NaN or infinite values")

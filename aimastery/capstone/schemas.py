@@ -96,7 +96,8 @@ class HealthOut(BaseModel):
 class ReadyOut(BaseModel):
     ready: bool
     model_version: str | None = None
-    reason: str | None = Field(default=None, description="Why the model is not loaded, when it is not.")
+    reason: str | None = Field(default=None, description="Why the model is not loaded, when it is not "
+                                "(short; the server log has the details).")
 
 
 class ErrorOut(BaseModel):

@@ -7,7 +7,8 @@ with ``make serve-api PORT=8000`` or ``python -m aimastery.capstone serve``
 Endpoints:
 
 * ``GET /health``: the process is alive (always 200; no model needed);
-* ``GET /ready``: 200 once the model is loaded; 503 with the reason otherwise;
+* ``GET /ready``: 200 once the model is loaded; 503 with a short reason otherwise
+  (the full one, with paths and hashes, goes to the server log only);
 * ``GET /model``: version, labels, training metrics, when it was loaded;
 * ``POST /predict``: one issue -> label, probabilities, model version, latency;
 * ``POST /predict/batch``: up to 100 issues;
@@ -15,12 +16,14 @@ Endpoints:
 
 Client errors are 4xx with a message that says what is accepted: 422 for a
 body that breaks the schema (or is not JSON), 401 for a missing or wrong
-API key, 413 for a request body over 16 MiB; 503 while no model is loaded.
+API key, 413 for a request body over 16 MiB (declared or, for a chunked
+body, counted as it arrives); 503 while no model is loaded.
 
 Configuration, from the environment (:meth:`Settings.from_env`):
 ``AIM_ARTEFACTS_DIR`` (default ``artefacts/capstone``) and ``AIM_API_KEY``:
 when set and not empty, ``/predict``, ``/predict/batch`` and ``/model``
-need an ``X-API-Key`` header with that value. ``/health``, ``/ready`` and
+need an ``X-API-Key`` header with that value (compared as SHA-256
+digests in constant time). ``/health``, ``/ready`` and
 ``/metrics`` stay open for probes and scrapers: keep them off the public
 internet.
 """
@@ -28,7 +31,9 @@ internet.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -55,11 +60,14 @@ API_KEY_ENV = "AIM_API_KEY"
 API_KEY_HEADER = "X-API-Key"
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # 100 issues of 21,000 characters, JSON-escaped, fit easily
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Settings:
     artefacts_dir: Path
     api_key: str | None = None
+    max_request_bytes: int = MAX_REQUEST_BYTES
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -82,26 +90,68 @@ class ModelState:
         try:
             predictor = Predictor.load(path)
         except ArtefactError as err:
-            return cls(error=str(err))
+            # The operator reads the whole story in the log; an anonymous client on /ready
+            # gets the short reason: no directory, no hash, no command to run.
+            log.error("no model loaded from the artefacts: %s", err)
+            return cls(error=f"{err.public} (details in the server log)")
         return cls(predictor, None, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                    time.perf_counter() - start)
 
 
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body passes the limit; FastAPI answers it as a 413."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, f"the request body is over {max_bytes:,} bytes, the most this service accepts")
+
+
 class LimitRequestSize:
-    """ASGI middleware: 413 for a declared Content-Length over the limit, before reading the body."""
+    """ASGI middleware: 413 for a request body over ``max_bytes``.
+
+    A declared Content-Length over the limit is refused before the body is
+    read. A body without one (``Transfer-Encoding: chunked``) is counted as it
+    arrives: ``receive`` is wrapped, and the chunk that passes the limit
+    raises :class:`BodyTooLarge`, so no more than the limit plus one chunk is
+    ever held in memory.
+    """
 
     def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES):
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                    response = JSONResponse({"detail": f"the request body is over {self.max_bytes:,} bytes"},
-                                            status_code=413)
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        received, started = 0, False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:  # read outside a route (FastAPI answers those inside one itself)
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        error = BodyTooLarge(self.max_bytes)
+        await JSONResponse({"detail": error.detail}, status_code=413)(scope, receive, send)
 
 
 ERRORS = {401: {"model": ErrorOut, "description": f"Missing or wrong {API_KEY_HEADER} (when a key is set)."},
@@ -128,16 +178,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Classifies a GitHub issue as bug, feature, question or documentation.")
     app.state.model = ModelState()
     app.state.metrics = metrics
-    app.add_middleware(LimitRequestSize)
+    app.add_middleware(LimitRequestSize, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts the 413s too
 
     api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                                   description=f"Needed when the server sets {API_KEY_ENV}.")
 
+    # Compare SHA-256 digests, not the keys: == would stop at the first wrong character, and
+    # compare_digest on the keys themselves still returns at once when the lengths differ, which
+    # tells an attacker the key's length. Digests are always 32 bytes. HTTP header values arrive
+    # decoded as Latin-1, so encoding them back gives the (UTF-8) bytes the client sent.
+    expected_digest = hashlib.sha256(settings.api_key.encode("utf-8")).digest() if settings.api_key else b""
+
     def require_api_key(key: str | None = Security(api_key_header)) -> None:
-        # Constant time: == would stop at the first wrong character. HTTP header values arrive
-        # decoded as Latin-1, so encoding them back gives the bytes the client sent.
-        if key is None or not hmac.compare_digest(key.encode("latin-1"), settings.api_key.encode("utf-8")):
+        if key is None or not hmac.compare_digest(hashlib.sha256(key.encode("latin-1")).digest(), expected_digest):
             raise HTTPException(401, f"missing or wrong {API_KEY_HEADER} header",
                                 headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
 

@@ -7,7 +7,7 @@ write that edge yourself, on a small FastAPI app:
 1. ``check_text``: the rules for a title and a body;
 2. ``validation_error_response``: a 422 that says where the problem is and
    what is accepted, and never echoes the input;
-3. ``check_api_key``: a constant-time comparison of API keys;
+3. ``check_api_key``: a constant-time comparison of API keys (of their digests);
 4. ``check_batch_size`` and the body of ``POST /predict/batch``.
 
 The model is a stand-in (``KeywordModel``) so that the lab needs no trained
@@ -17,6 +17,7 @@ artefacts; the real service plugs its NumPy predictor into the same place.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
 
@@ -140,13 +141,18 @@ def check_api_key(provided: str | None, expected: str) -> bool:
     """True when ``provided`` equals ``expected``, compared with ``hmac.compare_digest``.
 
     ``==`` on strings stops at the first differing character, so how long
-    it takes leaks how much of a guess was right. Compare the UTF-8 bytes
-    (compare_digest refuses non-ASCII str). A missing key (None) is wrong.
+    it takes leaks how much of a guess was right. ``compare_digest`` on the
+    keys themselves still returns at once when their lengths differ, which
+    leaks the key's length; so compare the SHA-256 digests of the UTF-8
+    bytes (``hashlib.sha256(...).digest()``, always 32 bytes). A missing
+    key (None) is wrong.
     """
-    ### BEGIN SOLUTION: None is False; otherwise hmac.compare_digest on the UTF-8 encodings
+    ### BEGIN SOLUTION: None is False; otherwise hmac.compare_digest on the SHA-256 digests of the UTF-8 bytes
     if provided is None:
         return False
-    return hmac.compare_digest(provided.encode("utf-8"), expected.encode("utf-8"))
+    provided_digest = hashlib.sha256(provided.encode("utf-8")).digest()
+    expected_digest = hashlib.sha256(expected.encode("utf-8")).digest()
+    return hmac.compare_digest(provided_digest, expected_digest)
     ### END SOLUTION
 
 

@@ -3,6 +3,7 @@
 The tasks build on each other: do them in order.
 """
 
+import hashlib
 import hmac
 
 import pytest
@@ -115,7 +116,11 @@ def test_api_key_uses_compare_digest(monkeypatch):
 
     monkeypatch.setattr(service.hmac, "compare_digest", spy)
     assert check_api_key("abc", "abc")
-    assert calls == [(b"abc", b"abc")], "compare the UTF-8 bytes with hmac.compare_digest"
+    digest = hashlib.sha256(b"abc").digest()
+    assert calls == [(digest, digest)], "compare the SHA-256 digests of the UTF-8 bytes with hmac.compare_digest"
+    assert not check_api_key("clé", "a much longer key")
+    assert calls[1] == (hashlib.sha256("clé".encode()).digest(), hashlib.sha256(b"a much longer key").digest()), \
+        "digests of equal length: the comparison must not reveal how long the key is"
 
 
 @TASK3

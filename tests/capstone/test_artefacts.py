@@ -53,19 +53,23 @@ def test_changed_byte_is_a_hash_mismatch(copy):
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0x01
     weights.write_bytes(bytes(data))
-    with pytest.raises(ArtefactError, match=r"weights\.safetensors: SHA-256 mismatch.*retrain"):
+    with pytest.raises(ArtefactError, match=r"weights\.safetensors: SHA-256 mismatch.*retrain") as err:
         load_artefacts(copy)
+    assert err.value.public == "checksum mismatch in weights.safetensors"  # no folder, no hash: for clients
 
 
 def test_missing_file_and_missing_folder(copy, tmp_path):
     (copy / VOCABULARY).unlink()
-    with pytest.raises(ArtefactError, match=r"vocabulary\.json: missing"):
+    with pytest.raises(ArtefactError, match=r"vocabulary\.json: missing") as err:
         load_artefacts(copy)
-    with pytest.raises(ArtefactError, match="no artefacts here"):
+    assert err.value.public == "model artefact vocabulary.json missing"
+    with pytest.raises(ArtefactError, match="no artefacts here") as err:
         load_artefacts(tmp_path / "nowhere")
+    assert err.value.public == "model artefacts missing"
     (copy / MANIFEST).unlink()
-    with pytest.raises(ArtefactError, match="no manifest.json"):
+    with pytest.raises(ArtefactError, match="no manifest.json") as err:
         load_artefacts(copy)
+    assert err.value.public == "model artefacts missing"
 
 
 @pytest.mark.parametrize("change, message", [
@@ -78,8 +82,9 @@ def test_manifest_is_validated(copy, change, message):
     manifest = json.loads((copy / MANIFEST).read_text())
     change(manifest)
     (copy / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(ArtefactError, match=message):
+    with pytest.raises(ArtefactError, match=message) as err:
         load_artefacts(copy)
+    assert str(copy) not in err.value.public and "/" not in err.value.public
 
 
 def test_consistent_hashes_but_inconsistent_parts(copy, artefacts_dir):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import shutil
 
 import pytest
@@ -11,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from aimastery.capstone.artefacts import WEIGHTS
 from aimastery.capstone.schemas import MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS
-from aimastery.capstone.service import API_KEY_HEADER, MAX_REQUEST_BYTES, Settings, create_app
+from aimastery.capstone import service
+from aimastery.capstone.service import API_KEY_HEADER, MAX_REQUEST_BYTES, LimitRequestSize, Settings, create_app
 
 ISSUE = {"title": "Crash when the config has a trailing comma",
          "body": "Traceback (most recent call last):\nKeyError: 'user_id'"}
@@ -118,6 +121,41 @@ def test_declared_oversize_body_is_413(client):
     assert r.status_code == 413 and "bytes" in r.json()["detail"]
 
 
+def chunked(body: bytes, size: int = 100):
+    """A body as a generator: httpx sends it with Transfer-Encoding: chunked and no Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
+def test_chunked_oversize_body_is_413(artefacts_dir):
+    body = json.dumps({"title": "Crash on start", "body": "x" * 1_000}).encode()
+    with TestClient(create_app(Settings(artefacts_dir, max_request_bytes=500))) as c:
+        headers = {"content-type": "application/json"}
+        r = c.post("/predict", content=chunked(body), headers=headers)
+        assert r.status_code == 413 and "500 bytes" in r.json()["detail"]
+        assert "content-length" not in {k.lower() for k in r.request.headers}
+        small = json.dumps({"title": "Crash on start"}).encode()
+        assert c.post("/predict", content=chunked(small, 5), headers=headers).status_code == 200
+        assert c.post("/predict", content=body, headers=headers).status_code == 413  # the declared fast path
+        counted = samples(c, "http_requests_total")
+        assert sum(v for k, v in counted.items() if ("status", "413") in k) == 2  # the metrics see both
+
+
+def test_size_limit_also_guards_bodies_read_outside_a_route():
+    async def echo(scope, receive, send):  # a bare ASGI app that reads the whole body itself
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    c = TestClient(LimitRequestSize(echo, max_bytes=10))  # no `with`: this app has no lifespan
+    r = c.post("/", content=chunked(b"y" * 1_000, 7))
+    assert r.status_code == 413 and "over 10 bytes, the most" in r.json()["detail"]
+    assert c.post("/", content=chunked(b"y" * 10, 3)).text == "y" * 10  # exactly the limit is accepted
+
+
 def test_unknown_route_and_method(client):
     assert client.get("/nope").status_code == 404
     assert client.get("/predict").status_code == 405
@@ -141,6 +179,23 @@ def test_api_key(artefacts_dir):
         assert c.post("/predict", json=ISSUE, headers={API_KEY_HEADER: "clé-u".encode()}).status_code == 401
 
 
+def test_api_key_is_compared_as_digests_of_equal_length(artefacts_dir, monkeypatch):
+    calls, original = [], service.hmac.compare_digest
+
+    def spy(a, b):
+        calls.append((a, b))
+        return original(a, b)
+
+    monkeypatch.setattr(service.hmac, "compare_digest", spy)
+    with TestClient(create_app(Settings(artefacts_dir, api_key="s3cret-key"))) as c:
+        for guess in ("s", "s3cret-key-and-more", "s3cret-key"):
+            c.post("/predict", json=ISSUE, headers={API_KEY_HEADER: guess})
+    expected = hashlib.sha256(b"s3cret-key").digest()
+    assert [b for _, b in calls] == [expected] * 3  # a key's length never reaches compare_digest
+    assert [a for a, _ in calls] == [hashlib.sha256(g.encode()).digest() for g in ("s", "s3cret-key-and-more",
+                                                                                      "s3cret-key")]
+
+
 def test_api_key_from_environment(monkeypatch, artefacts_dir):
     monkeypatch.setenv("AIM_API_KEY", "  ")
     monkeypatch.setenv("AIM_ARTEFACTS_DIR", str(artefacts_dir))
@@ -149,27 +204,47 @@ def test_api_key_from_environment(monkeypatch, artefacts_dir):
     assert Settings.from_env().api_key == "k"
 
 
-def test_missing_artefacts_make_ready_say_why(tmp_path):
-    with TestClient(create_app(Settings(tmp_path / "nothing-here"))) as c:
-        assert c.get("/health").status_code == 200
-        r = c.get("/ready")
-        assert r.status_code == 503 and r.json()["ready"] is False
-        assert "no artefacts here" in r.json()["reason"] and "python -m aimastery.capstone train" in r.json()["reason"]
-        p = c.post("/predict", json=ISSUE)
-        assert p.status_code == 503 and "no model loaded" in p.json()["detail"]
-        assert c.post("/predict", json={"title": ""}).status_code == 422  # client errors stay client errors
+def assert_nothing_internal(text: str, folder) -> None:
+    """No directory, hash or command in what an anonymous client reads."""
+    assert str(folder) not in text and str(folder.parent) not in text
+    assert "/" not in text.replace("/ready", "") and "\\" not in text, text
+    assert "sha-256" not in text.lower() and "python -m" not in text, text
 
 
-def test_corrupt_artefacts_make_ready_say_why(artefacts_dir, tmp_path):
+def test_missing_artefacts_make_ready_say_why(tmp_path, caplog):
+    folder = tmp_path / "nothing-here"
+    with caplog.at_level(logging.ERROR, logger="aimastery.capstone.service"):
+        with TestClient(create_app(Settings(folder))) as c:
+            assert c.get("/health").status_code == 200
+            r = c.get("/ready")
+            assert r.status_code == 503 and r.json()["ready"] is False
+            assert r.json()["reason"] == "model artefacts missing (details in the server log)"
+            p = c.post("/predict", json=ISSUE)
+            assert p.status_code == 503 and "no model loaded: model artefacts missing" in p.json()["detail"]
+            assert c.get("/model").status_code == 503
+            for response in (r, p):
+                assert_nothing_internal(response.text, folder)
+            assert c.post("/predict", json={"title": ""}).status_code == 422  # client errors stay client errors
+    # the operator gets the full story in the log: where, and what to do
+    assert str(folder) in caplog.text and "python -m aimastery.capstone train" in caplog.text
+
+
+def test_corrupt_artefacts_make_ready_say_why(artefacts_dir, tmp_path, caplog):
     copy = tmp_path / "artefacts"
     shutil.copytree(artefacts_dir, copy)
     with open(copy / WEIGHTS, "r+b") as f:
         f.seek(200)
         f.write(b"\x00\x01\x02")
-    with TestClient(create_app(Settings(copy))) as c:
-        r = c.get("/ready")
-        assert r.status_code == 503 and "SHA-256 mismatch" in r.json()["reason"]
-        assert c.get("/model").status_code == 503
+    with caplog.at_level(logging.ERROR, logger="aimastery.capstone.service"):
+        with TestClient(create_app(Settings(copy))) as c:
+            r = c.get("/ready")
+            assert r.status_code == 503 and r.json()["reason"].startswith(f"checksum mismatch in {WEIGHTS}")
+            p = c.post("/predict", json=ISSUE)
+            assert p.status_code == 503 and f"checksum mismatch in {WEIGHTS}" in p.json()["detail"]
+            assert c.get("/model").status_code == 503
+            for response in (r, p):
+                assert_nothing_internal(response.text, copy)
+    assert str(copy / WEIGHTS) in caplog.text and "SHA-256 mismatch" in caplog.text
 
 
 def test_metrics_count_requests_by_route_and_status_and_predictions_by_label(client):
