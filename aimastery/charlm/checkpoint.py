@@ -11,13 +11,13 @@ pickle is ever loaded.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+
+from aimastery.atomic import atomic_path
 
 FORMAT = "aimastery.charlm/1"
 META_KEYS = ("format", "model_config", "train_config", "vocab", "progress")
@@ -35,19 +35,11 @@ def save_checkpoint(path, tensors: dict[str, torch.Tensor],
     crash mid-write never leaves a half-written checkpoint behind.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"format": FORMAT,
                 **{k: json.dumps(v) for k, v in meta.items()}}
     tensors = {k: v.detach().contiguous().clone() for k, v in tensors.items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                               suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata)
     return path
 
 

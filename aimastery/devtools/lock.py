@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from aimastery.atomic import write_text_atomic
+
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = """\
 # Every package the course installs, pinned. Generated from requirements.in by
@@ -61,9 +63,7 @@ def lock(requirements_in: Path = ROOT / "requirements.in", out: Path = ROOT / "r
     names = {line.split("==")[0].lower() for line in frozen}
     extra = [f"{line}  # data-only: installed without its dependencies" for line in data_only
              if line.split("==")[0].lower() not in names]
-    tmp_out = out.with_suffix(".tmp")
-    tmp_out.write_text(HEADER + "\n".join(sorted(frozen, key=str.lower) + extra) + "\n", encoding="utf-8")
-    tmp_out.replace(out)
+    write_text_atomic(out, HEADER + "\n".join(sorted(frozen, key=str.lower) + extra) + "\n")
     print(f"wrote {out.name}: {len(frozen) + len(extra)} packages")
 
 

@@ -7,11 +7,10 @@ Loaded by :func:`aimastery.labs.runner.run_lab` in a fresh interpreter
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
+from aimastery.atomic import write_text_atomic
 from aimastery.testing import use_course_hypothesis_profile
 
 _results: dict[str, dict] = {}
@@ -115,6 +114,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not path:
         return
     data = {"tests": list(_results.values()), "collect_errors": _collect_errors}
-    tmp = Path(f"{path}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=1))

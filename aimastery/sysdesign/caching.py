@@ -18,12 +18,17 @@ import numpy as np
 from scipy import optimize
 
 
+def zipf_probabilities(n_distinct: int, s: float) -> np.ndarray:
+    """(n_distinct,): the probability of query id ``i``, proportional to ``1 / (i+1)**s``."""
+    p = 1.0 / np.arange(1, n_distinct + 1) ** s
+    return p / p.sum()
+
+
 def zipf_stream(n_requests: int, n_distinct: int, s: float, rng: np.random.Generator) -> np.ndarray:
     """Query ids ``0..n_distinct-1`` drawn with probability proportional to ``1 / (rank+1)**s``."""
     if n_requests < 1 or n_distinct < 1 or s < 0:
         raise ValueError(f"need n_requests >= 1, n_distinct >= 1, s >= 0; got {n_requests}, {n_distinct}, {s}")
-    p = 1.0 / np.arange(1, n_distinct + 1) ** s
-    return rng.choice(n_distinct, size=n_requests, p=p / p.sum())
+    return rng.choice(n_distinct, size=n_requests, p=zipf_probabilities(n_distinct, s))
 
 
 def lru_hit_rate(stream: np.ndarray, capacity: int, warmup: int = 0) -> float:
@@ -60,8 +65,7 @@ def zipf_lru_steady_hit_rate(n_distinct: int, s: float, capacity: int) -> float:
         return 0.0
     if capacity >= n_distinct:
         return 1.0
-    p = 1.0 / np.arange(1, n_distinct + 1) ** s
-    p /= p.sum()
+    p = zipf_probabilities(n_distinct, s)
 
     def filled(log_t: float) -> float:
         return float(np.sum(-np.expm1(-p * np.exp(log_t)))) - capacity

@@ -76,38 +76,23 @@ function describeStep(trace, k) {
 function render({ model, el }) {
   const root = h("div", { class: "aim-widget aim-backprop", "data-aim-widget": "backprop" });
   el.append(root);
-  let timer = null;
-  const stop = () => { if (timer) { clearInterval(timer); timer = null; playButton.textContent = "▷ play"; } };
-
   const examples = () => model.get("examples") || [];
   const current = () => {
     const ex = examples()[model.get("example")] || examples()[0];
     const preset = ex ? ex.presets[model.get("preset")] || ex.presets[0] : null;
     return { ex, preset };
   };
-  const setStep = (k) => { model.set("step", k); model.save_changes(); };
   const maxStep = () => { const { preset } = current(); return preset && preset.trace ? preset.trace.steps.length : 0; };
+  const player = stepPlayer(model, maxStep, { playTitle: "play the backward pass", intervalMs: 900 });
+  const { stop, range: stepRange } = player;
 
   const exampleSelect = selectControl("expression", examples().map((e) => e.name), model.get("example"), (i) => {
     stop(); model.set("example", i); model.set("preset", 0); model.set("step", 0); model.save_changes();
   });
   const presetHolder = h("span", {});
-  const stepRange = rangeControl("step", 0, maxStep(), model.get("step"), (k) => { stop(); setStep(k); });
-  const playButton = button("▷ play", "play the backward pass", () => {
-    if (timer) return stop();
-    if (model.get("step") >= maxStep()) setStep(0);
-    playButton.textContent = "❚❚ pause";
-    timer = setInterval(() => (model.get("step") >= maxStep() ? stop() : setStep(model.get("step") + 1)), 900);
-  });
-  const buttons = h("span", { class: "aim-buttons" },
-    button("«", "first step", () => { stop(); setStep(0); }),
-    button("◀", "previous step", () => { stop(); setStep(Math.max(0, model.get("step") - 1)); }),
-    button("▶", "next step", () => { stop(); setStep(Math.min(maxStep(), model.get("step") + 1)); }),
-    button("»", "last step", () => { stop(); setStep(maxStep()); }),
-    playButton);
   const view = h("div", { "data-aim-view": "" });
   root.append(h("div", { class: "aim-controls" }, exampleSelect, presetHolder), view,
-    h("div", { class: "aim-controls" }, buttons, stepRange));
+    h("div", { class: "aim-controls" }, player.buttons, stepRange));
 
   function redraw() {
     const { ex, preset } = current();

@@ -62,6 +62,30 @@ function button(text, title, onClick) {
   return h("button", { type: "button", title, "aria-label": title, "data-aim-control": title, onclick: onClick }, text);
 }
 
+// A step player over the integer trait "step": the buttons «, ◀, ▶, » and
+// play/pause, and a "step" slider. maxStep() is asked at every press; the
+// widget's redraw moves the slider with player.range.update(k, max), and
+// calls player.stop() whenever the thing being stepped through changes.
+function stepPlayer(model, maxStep, { playTitle = "play", intervalMs = 500 } = {}) {
+  let timer = null;
+  const setStep = (k) => { model.set("step", k); model.save_changes(); };
+  const stop = () => { if (timer) { clearInterval(timer); timer = null; playButton.textContent = "▷ play"; } };
+  const range = rangeControl("step", 0, maxStep(), model.get("step"), (k) => { stop(); setStep(k); });
+  const playButton = button("▷ play", playTitle, () => {
+    if (timer) return stop();
+    if (model.get("step") >= maxStep()) setStep(0);
+    playButton.textContent = "❚❚ pause";
+    timer = setInterval(() => (model.get("step") >= maxStep() ? stop() : setStep(model.get("step") + 1)), intervalMs);
+  });
+  const buttons = h("span", { class: "aim-buttons" },
+    button("«", "first step", () => { stop(); setStep(0); }),
+    button("◀", "previous step", () => { stop(); setStep(Math.max(0, model.get("step") - 1)); }),
+    button("▶", "next step", () => { stop(); setStep(Math.min(maxStep(), model.get("step") + 1)); }),
+    button("»", "last step", () => { stop(); setStep(maxStep()); }),
+    playButton);
+  return { buttons, range, stop };
+}
+
 // A message inside the widget (bad input, missing data): never a thrown error.
 function notice(text, kind = "warning") {
   return h("div", { class: `aim-notice aim-${kind}`, role: "status" }, text);

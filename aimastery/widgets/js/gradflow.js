@@ -133,14 +133,13 @@ function describe(run, k) {
 function render({ model, el }) {
   const root = h("div", { class: "aim-widget aim-gradflow", "data-aim-widget": "gradflow" });
   el.append(root);
-  let timer = null;
   const runs = () => model.get("runs") || [];
   const unique = (key) => [...new Set(runs().map((r) => r[key]))];
   const initName = { small: "too small (σ = 0.01)", glorot: "Glorot", he: "He" };
   const current = () => runs()[model.get("run")] || runs()[0];
   const maxStep = () => (current() ? current().steps.length - 1 : 0);
-  const setStep = (k) => { model.set("step", k); model.save_changes(); };
-  const stop = () => { if (timer) { clearInterval(timer); timer = null; playButton.textContent = "▷ play"; } };
+  const player = stepPlayer(model, maxStep, { playTitle: "play training", intervalMs: 250 });
+  const { stop, range: stepRange } = player;
   const pick = (activation, init) => {
     const i = runs().findIndex((r) => r.activation === activation && r.init === init);
     stop();
@@ -154,22 +153,9 @@ function render({ model, el }) {
   const initSelect = selectControl("initialisation", inits.map((i) => initName[i] || i),
     Math.max(0, inits.indexOf(current() && current().init)),
     (i) => pick(activations[activationSelect.querySelector("select").selectedIndex], inits[i]));
-  const stepRange = rangeControl("step", 0, maxStep(), model.get("step"), (k) => { stop(); setStep(k); });
-  const playButton = button("▷ play", "play training", () => {
-    if (timer) return stop();
-    if (model.get("step") >= maxStep()) setStep(0);
-    playButton.textContent = "❚❚ pause";
-    timer = setInterval(() => (model.get("step") >= maxStep() ? stop() : setStep(model.get("step") + 1)), 250);
-  });
-  const buttons = h("span", { class: "aim-buttons" },
-    button("«", "first step", () => { stop(); setStep(0); }),
-    button("◀", "previous step", () => { stop(); setStep(Math.max(0, model.get("step") - 1)); }),
-    button("▶", "next step", () => { stop(); setStep(Math.min(maxStep(), model.get("step") + 1)); }),
-    button("»", "last step", () => { stop(); setStep(maxStep()); }),
-    playButton);
   const view = h("div", { "data-aim-view": "" });
   root.append(h("div", { class: "aim-controls" }, activationSelect, initSelect), view,
-    h("div", { class: "aim-controls" }, buttons, stepRange));
+    h("div", { class: "aim-controls" }, player.buttons, stepRange));
 
   function redraw() {
     view.replaceChildren();
