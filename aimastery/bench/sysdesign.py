@@ -25,7 +25,7 @@ def run() -> dict:
     import torch
 
     from aimastery.sysdesign.batching import ServiceTime, max_rate_under_slo, measure_batch_latency, ranking_mlp
-    from aimastery.sysdesign.embedding import MiniLMEncoder
+    from aimastery.pretrained import MiniLMEncoder
     from aimastery.sysdesign.fraud import VelocityFeatures, generate_transactions
     from aimastery.sysdesign.recsys import time_top_k
 

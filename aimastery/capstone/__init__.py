@@ -12,8 +12,8 @@ per module:
 * :mod:`~aimastery.capstone.features` — TF-IDF features, reproduced in NumPy
   for serving;
 * :mod:`~aimastery.capstone.models` — the TF-IDF + MLP classifier (PyTorch)
-  and its NumPy forward pass; :mod:`~aimastery.capstone.embedding` — MiniLM
-  sentence embeddings with a linear head;
+  and its NumPy forward pass; :mod:`~aimastery.capstone.embedding` — a linear head
+  on MiniLM sentence embeddings (from :mod:`aimastery.pretrained`);
 * :mod:`~aimastery.capstone.evaluation` — metrics and their figures;
 * :mod:`~aimastery.capstone.artefacts` — safetensors + JSON with a manifest
   of SHA-256 hashes, verified at load;

@@ -129,14 +129,15 @@ def train_and_save(out_dir: str | Path, config: TrainConfig = TrainConfig(), dat
 def compare_models(split: Split, config: TrainConfig = TrainConfig(), *, minilm_max_length: int = 32,
                    progress: bool = True) -> list[Evaluation]:
     """The three models on the same held-out split: logistic regression, TF-IDF + MLP, MiniLM + linear head."""
-    from aimastery.capstone.embedding import MiniLMEncoder, predict_proba_head, train_linear_head
+    from aimastery.capstone.embedding import predict_proba_head, train_linear_head
+    from aimastery.pretrained import MiniLMEncoder
 
     train_texts, test_texts = [i.text for i in split.train], [i.text for i in split.test]
     features, _ = fit_tfidf(train_texts, max_features=config.max_features, min_df=config.min_df)
     X_train, X_test = features.transform(train_texts), features.transform(test_texts)
     baseline = train_logreg(X_train, split.y_train, seed=config.seed)
     mlp, _ = train_mlp(X_train, split.y_train, len(LABELS), config.mlp, progress=progress)
-    encoder = MiniLMEncoder(max_length=minilm_max_length)
+    encoder = MiniLMEncoder(max_tokens=minilm_max_length)
     E_train, E_test = encoder.encode(train_texts), encoder.encode(test_texts)
     head = train_linear_head(E_train, split.y_train, len(LABELS), seed=config.seed)
     return [

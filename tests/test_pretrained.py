@@ -1,9 +1,9 @@
-"""MiniLM sentence embeddings read offline, checked against sentence-transformers."""
+"""The course's one MiniLM loader: files located offline, tensors by name, embeddings checked against sentence-transformers."""
 
 import numpy as np
 import pytest
 
-from aimastery.sysdesign.embedding import MiniLMEncoder, minilm_folder
+from aimastery.pretrained import MiniLMEncoder, minilm_config, minilm_folder, minilm_tensors
 
 SENTENCES = [
     "How does a cache change the tail latency?",
@@ -38,3 +38,23 @@ def test_similar_sentences_are_closer(encoder):
 def test_refuses_a_bare_string(encoder):
     with pytest.raises(TypeError, match="list of texts"):
         encoder.encode("one text")
+
+
+def test_tensors_by_checkpoint_name_match_the_config():
+    config, tensors = minilm_config(), minilm_tensors()
+    hidden, layers = config["hidden_size"], config["num_hidden_layers"]
+    assert (hidden, layers, config["vocab_size"]) == (384, 6, 30522)
+    assert tensors["embeddings.word_embeddings.weight"].shape == (30522, hidden)
+    assert {f"encoder.layer.{layers - 1}.output.LayerNorm.weight", "pooler.dense.weight"} <= tensors.keys()
+    assert not any(name.startswith("encoder.layer.6.") for name in tensors)  # six layers, numbered 0..5
+
+
+def test_truncates_to_max_tokens():
+    short = MiniLMEncoder(max_tokens=8)
+    assert short.n_tokens(["one two three four five six seven eight nine ten", "hi"]) == [8, 3]
+
+
+@pytest.mark.parametrize("bad", [1, 513, 32.0, "64"])
+def test_refuses_a_max_tokens_outside_the_model(bad):
+    with pytest.raises(ValueError, match="max_tokens is a whole number from 2"):
+        MiniLMEncoder(max_tokens=bad)
