@@ -9,6 +9,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+STAGES = $(PY) -m aimastery.devtools.stages
 INSTALLED := $(VENV)/.installed
 VENDORED := _vendor/_assets/VERSIONS.json
 # Jupyter Book re-runs a chapter when its code changes, not when the package
@@ -28,9 +29,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-# Chapters and lab notebooks: MyST .md sources with a kernelspec (Jupytext pairs them with .ipynb)
+# Chapters and lab notebooks: MyST .md sources with a kernelspec (Jupytext pairs them with .ipynb);
+# the lab notebooks run under nbval against the solutions
 NOTEBOOK_SOURCES = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md labs/*/*.md solutions/*/*.md 2>/dev/null)
-CHAPTER_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' book/*.md book/*/*.md 2>/dev/null))
 LAB_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' solutions/*/*.md 2>/dev/null))
 
 .PHONY: help book test serve serve-api jupyter lab-check bench notebooks labs lock clean
@@ -73,15 +74,25 @@ book: $(INSTALLED) $(VENDORED) $(CACHE_STAMP)
 	$(PY) -m aimastery.devtools.build --jobs $(JOBS)
 	@echo "Open it in a browser, or run: make serve"
 
+# Each notebook executes once per run: a chapter in the book build (which
+# fails on an error or on any stderr output, and records each chapter's time
+# for the budget check), a lab notebook under nbval against the solutions.
+# A lab's tests run once per version of its code: the lab notebooks' check(n)
+# calls reuse the pipeline's run (aimastery/labs/results_cache.py).
 test: $(INSTALLED) $(VENDORED) $(CACHE_STAMP) notebooks
-	@echo "== 1/3  package tests, the lab pipeline, every chapter and lab notebook (nbval)"
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
+	@$(STAGES) reset
+	@rm -rf _build/lab-results
+	@echo "== 1/4  package tests, the lab pipeline, every lab notebook (nbval)"
+	AIM_LAB_RESULTS_CACHE=$(CURDIR)/_build/lab-results $(STAGES) run "1 tests and lab notebooks" -- $(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 \
-		tests $(CHAPTER_NOTEBOOKS) $(LAB_NOTEBOOKS)
-	@echo "== 2/3  the book: every chapter executed, zero warnings"
-	$(PY) -m aimastery.devtools.build --strict --quiet --jobs $(JOBS)
-	@echo "== 3/3  every built page in headless Chromium"
-	$(PY) -m pytest -m browser tests/browser
+		--durations=15 tests $(LAB_NOTEBOOKS)
+	@echo "== 2/4  the book: every chapter executed once, zero warnings"
+	$(STAGES) run "2 book build" -- $(PY) -m aimastery.devtools.build --strict --quiet --jobs $(JOBS)
+	@echo "== 3/4  each chapter's execution time against its budget"
+	$(STAGES) run "3 chapter budgets" -- $(PY) -m aimastery.devtools.budgets
+	@echo "== 4/4  every built page in headless Chromium"
+	$(STAGES) run "4 browser" -- $(PY) -m pytest -m browser tests/browser
+	@$(STAGES) summary
 
 serve:
 	@test -f _build/html/index.html || { echo "No built book yet: run 'make book' first."; exit 1; }

@@ -87,3 +87,12 @@ def test_week_chapter_links_its_lab(path: Path):
         "the Lab admonition links to the solution page book/solutions/weekNN_*.md"
     for t in targets:
         assert t.exists(), f"the Lab admonition links to a missing file: {t.relative_to(REPO_ROOT)}"
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda p: p.stem)
+def test_chapter_budget_header_is_valid(path: Path):
+    """The execution budget a chapter declares (if any) is one the budget check accepts."""
+    from aimastery.devtools.budgets import budget_from_metadata
+
+    header = yaml.safe_load(path.read_text().split("\n---\n", 1)[0].removeprefix("---\n"))
+    assert budget_from_metadata(path.stem, header) <= 90

@@ -7,15 +7,23 @@
   building pages whose widgets and maths silently stay blank.
 * Let Sphinx read (and so execute) chapters in parallel (see
   ``_allow_parallel_read``).
+* Record how long each chapter took to execute, for the budget check
+  (:mod:`aimastery.devtools.budgets`).
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+from aimastery.devtools.budgets import DEFAULT_BUDGET_S, BudgetError, Execution, budget_from_metadata, write_times
+
+logger = logging.getLogger(__name__)
 
 
 def _check_vendor(app: Sphinx, config) -> None:
@@ -50,8 +58,38 @@ def _allow_parallel_read(app: Sphinx) -> None:
         ext.parallel_read_safe = True
 
 
+_build_started = [0.0]  # when this process's build began (a chapter executed after it ran in this build)
+
+
+def _note_start(app: Sphinx) -> None:
+    _build_started[0] = time.time()
+
+
+def _record_execution_times(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``_build/execution-times.json``: each executed chapter's run time and budget."""
+    if exception is not None or app.builder.name != "html":
+        return
+    started = _build_started[0]
+    executions = []
+    for docname, data in sorted(getattr(app.env, "nb_metadata", {}).items()):
+        exec_data = data.get("exec_data")
+        if not exec_data:
+            continue  # not executed (a page without code, or a lab notebook shown as it is)
+        try:
+            budget = budget_from_metadata(docname, app.env.metadata.get(docname, {}))
+        except BudgetError as err:
+            logger.warning(str(err), location=docname)
+            budget = DEFAULT_BUDGET_S
+        executions.append(Execution(docname=docname, runtime_s=exec_data.get("runtime"), budget_s=budget,
+                                    executed_now=exec_data.get("mtime", 0.0) >= started,
+                                    succeeded=bool(exec_data.get("succeeded"))))
+    write_times(executions, Path(app.outdir).parent / "execution-times.json")
+
+
 def setup(app: Sphinx) -> dict:
     _allow_parallel_read(app)
     app.connect("config-inited", _check_vendor)
     app.connect("html-page-context", _offer_ipynb)
+    app.connect("builder-inited", _note_start)
+    app.connect("build-finished", _record_execution_times)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

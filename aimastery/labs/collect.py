@@ -7,6 +7,7 @@ Loaded by :func:`aimastery.labs.runner.run_lab` in a fresh interpreter
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("aimastery-labs")
     group.addoption("--lab-results", default=None, help="write each test's outcome to this JSON file")
     group.addoption("--lab-task", type=int, default=None, help="run only the tests of this task")
+    group.addoption("--lab-task-map", default=None,
+                    help="a JSON file {lab folder name: task}: in each of those folders, run only that task's tests")
+    group.addoption("--lab-no-shrink", action="store_true",
+                    help="hypothesis reports the first failing example without shrinking it (mutant runs)")
 
 
 NOISE = ("Use -v to get more diff", "Failing test case:", "Falsifying example:")
@@ -28,7 +33,12 @@ NOISE = ("Use -v to get more diff", "Failing test case:", "Falsifying example:")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(number, title): the lab task a test checks")
-    use_course_hypothesis_profile()
+    use_course_hypothesis_profile(shrink=not config.getoption("--lab-no-shrink"))
+
+
+def _task_map(config: pytest.Config) -> dict[str, int]:
+    path = config.getoption("--lab-task-map")
+    return json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
 
 
 def _first_lines(text: str, n: int = 4) -> str:
@@ -72,11 +82,13 @@ def _error_lines(longrepr: str, n: int = 8) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     wanted = config.getoption("--lab-task")
+    per_folder = _task_map(config)
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("task")
         number, title = (marker.args[0], marker.args[1]) if marker and len(marker.args) >= 2 else (0, "untasked")
-        if wanted is not None and number != wanted:
+        folder_task = next((per_folder[part] for part in item.path.parts if part in per_folder), None)
+        if (wanted is not None and number != wanted) or (folder_task is not None and number != folder_task):
             drop.append(item)
             continue
         keep.append(item)

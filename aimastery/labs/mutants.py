@@ -2,15 +2,17 @@
 
 A mutant is the reference solution with one classic bug, written as text
 edits. :func:`uncaught_mutants` writes every mutant as its own lab folder,
-runs the lab's tests over all of them in one pytest run, and returns the
-mutants whose owning task still passed. Each lab has a strength test in
+runs the lab's tests over all of them in one pytest run — in each mutant's
+folder only the tests of the task that owns the bug, and without shrinking
+hypothesis's failing examples — and returns the mutants whose owning task
+still passed. Each lab has a strength test in
 ``tests/`` that asserts the list is empty.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 from aimastery.labs.runner import run_lab
@@ -35,28 +37,25 @@ def uncaught_mutants(
     test_file: str,
     mutants: Mutants,
     workdir: Path,
-    tests_for: Callable[[int, str], str] | None = None,
 ) -> list[str]:
-    """The mutants of ``solution_dir/module`` that the tests in ``test_file`` fail to catch in their task.
-
-    ``tests_for(task, tests_text)`` may trim the test file per mutant (e.g. to
-    skip a slow test that cannot concern the mutated task).
-    """
+    """The mutants of ``solution_dir/module`` that the tests in ``test_file`` fail to catch in their task."""
     source = (solution_dir / module).read_text(encoding="utf-8")
     tests = (solution_dir / test_file).read_text(encoding="utf-8")
     root = workdir / "mutants"
     root.mkdir(parents=True)
     prefix = solution_dir.name.split("_")[0]  # keeps the lab-folder naming rule: week01_..., capstone_...
     names: dict[str, str] = {}
-    for i, (name, (task, edits)) in enumerate(mutants.items()):
+    for i, (name, (_, edits)) in enumerate(mutants.items()):
         lab = root / f"{prefix}_mutant{i:02d}"
         lab.mkdir()
         (lab / "__init__.py").write_text("", encoding="utf-8")
         (lab / module).write_text(apply_edits(source, name, edits), encoding="utf-8")
-        (lab / test_file).write_text(tests_for(task, tests) if tests_for else tests, encoding="utf-8")
+        (lab / test_file).write_text(tests, encoding="utf-8")
         names[lab.name] = name
 
-    report = run_lab(root)  # one pytest run over every mutant
+    task_map = root / "tasks.json"  # each mutant's folder runs only its owning task's tests
+    task_map.write_text(json.dumps({lab: mutants[name][0] for lab, name in names.items()}), encoding="utf-8")
+    report = run_lab(root, extra_args=(f"--lab-task-map={task_map}", "--lab-no-shrink"))  # one pytest run
     if report.collect_errors:
         raise AssertionError("the mutants could not be collected:\n" + report.render())
     failed_tasks: dict[str, set[int]] = defaultdict(set)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aimastery.config import REPO_ROOT
 from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_key, lab_title
+from aimastery.labs.results_cache import ResultsCache
 
 
 TEST_TIMEOUT = 120  # seconds per test: an endless loop is stopped, not left to eat the machine
@@ -173,9 +174,31 @@ def find_lab(week: str | int, root: Path = LABS) -> Path:
     raise LookupError(f"There is no lab for week {wanted}. Labs that exist: {listing}")
 
 
-def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900) -> LabReport:
-    """Run the tests in ``lab_dir`` with pytest in a subprocess; return the report."""
+def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900,
+            extra_args: tuple[str, ...] = ()) -> LabReport:
+    """Run the tests in ``lab_dir`` with pytest in a subprocess; return the report.
+
+    ``extra_args`` go to pytest (e.g. the collect plugin's ``--lab-task-map``).
+    Under ``make test`` a run is looked up first in the run's results cache
+    (:mod:`aimastery.labs.results_cache`), keyed by every file of the lab.
+    """
     lab_dir = Path(lab_dir).resolve()
+    cache = ResultsCache.from_env()
+    if cache is None:
+        data = _run_pytest(lab_dir, task, timeout, extra_args)
+    else:  # the whole lab once, then every task's report from that run
+        key = cache.key(lab_dir, extra_args)
+        data = cache.load(key)
+        if data is None:
+            data = _run_pytest(lab_dir, None, timeout, extra_args)
+            cache.store(key, data)
+        if task is not None:
+            data = {**data, "tests": [t for t in data["tests"] if t["task"] == task]}
+    tests = [TestOutcome(**t) for t in data["tests"]]
+    return LabReport(lab_dir, tests, data["collect_errors"], data["returncode"], data["output"])
+
+
+def _run_pytest(lab_dir: Path, task: int | None, timeout: float, extra_args: tuple[str, ...]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results.json"
         cmd = [sys.executable, "-m", "pytest", str(lab_dir), "-p", "aimastery.labs.collect",
@@ -183,14 +206,17 @@ def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900) -> 
                f"--timeout={TEST_TIMEOUT}"]
         if task is not None:
             cmd.append(f"--lab-task={task}")
+        cmd.extend(extra_args)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+        output = proc.stdout + proc.stderr
         if not results.exists():
-            return LabReport(lab_dir, [], [{"nodeid": "", "message": proc.stdout + proc.stderr}], proc.returncode)
+            return {"tests": [], "collect_errors": [{"nodeid": "", "message": output}],
+                    "returncode": proc.returncode, "output": output}
         data = json.loads(results.read_text(encoding="utf-8"))
-    tests = [TestOutcome(**t) for t in data["tests"]]
-    return LabReport(lab_dir, tests, data["collect_errors"], proc.returncode, proc.stdout + proc.stderr)
+    return {"tests": data["tests"], "collect_errors": data["collect_errors"], "returncode": proc.returncode,
+            "output": output}
 
 
 def check(task: int | None = None, lab_dir: str | Path = ".") -> LabReport:
