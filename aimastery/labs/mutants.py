@@ -9,11 +9,13 @@ mutants whose owning task still passed. Each lab has a strength test in
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 from aimastery.labs.runner import run_lab
+from aimastery.testing import PROFILE_VARIABLE
 
 # name -> (the task that must catch it, [(text in the solution, replacement), ...])
 Mutants = dict[str, tuple[int, list[tuple[str, str]]]]
@@ -56,7 +58,15 @@ def uncaught_mutants(
         (lab / test_file).write_text(tests_for(task, tests) if tests_for else tests, encoding="utf-8")
         names[lab.name] = name
 
-    report = run_lab(root)  # one pytest run over every mutant
+    previous = os.environ.get(PROFILE_VARIABLE)
+    os.environ[PROFILE_VARIABLE] = "course-no-shrink"  # a failure is enough; its smallest example is not needed
+    try:
+        report = run_lab(root)  # one pytest run over every mutant
+    finally:
+        if previous is None:
+            del os.environ[PROFILE_VARIABLE]
+        else:
+            os.environ[PROFILE_VARIABLE] = previous
     if report.collect_errors:
         raise AssertionError("the mutants could not be collected:\n" + report.render())
     failed_tasks: dict[str, set[int]] = defaultdict(set)
