@@ -78,20 +78,25 @@ def nll_at_temperature(logits, y_true, temperature: float) -> float:
     return float(-np.mean(log_softmax(z, axis=1)[np.arange(len(z)), y_true]))
 
 
-def fit_temperature(logits, y_true, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
-    """The temperature T > 0 that minimises the cross-entropy of softmax(logits / T).
+def fit_temperature(logits, y_true, bounds=(0.05, 20.0)) -> float:
+    """The T > 0 that minimises the cross-entropy of softmax(logits / T).
 
-    Fit it on held-out data (a validation set), never on the training set,
-    where an overfitted network looks confident and right. One parameter,
-    so a bounded 1-D search over log T does it.
+    Fit it on held-out data (a validation set), never on the training
+    set, where an overfitted network looks confident and right. One
+    parameter, so a bounded 1-D search over log T does it.
     """
-    logits = np.asarray(logits, dtype=np.float64)
-    y_true = np.asarray(y_true)
-    if logits.ndim != 2 or y_true.shape != (len(logits),) or not len(logits):
-        raise ValueError(f"logits must be (N, C) and y_true (N,), N > 0; got {logits.shape} and {y_true.shape}")
-    lo, hi = np.log(bounds[0]), np.log(bounds[1])
-    result = minimize_scalar(lambda log_t: nll_at_temperature(logits, y_true, np.exp(log_t)),
-                             bounds=(lo, hi), method="bounded", options={"xatol": 1e-6})
+    logits = np.asarray(logits, dtype=np.float64)  # (N, C)
+    y_true = np.asarray(y_true)  # (N,)
+    shapes_ok = logits.ndim == 2 and y_true.shape == (len(logits),)
+    if not shapes_ok or not len(y_true):
+        raise ValueError(f"logits must be (N, C) and y_true (N,), N > 0; "
+                         f"got {logits.shape} and {y_true.shape}")
+
+    def nll(log_t):
+        return nll_at_temperature(logits, y_true, np.exp(log_t))
+
+    result = minimize_scalar(nll, bounds=np.log(bounds), method="bounded",
+                             options={"xatol": 1e-6})
     return float(np.exp(result.x))
 
 

@@ -30,28 +30,33 @@ def _labels(y, n_classes: int, name: str) -> np.ndarray:
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     """Counts (C, C): row = true label, column = predicted label."""
-    t, p = _labels(y_true, n_classes, "y_true"), _labels(y_pred, n_classes, "y_pred")
+    t = _labels(y_true, n_classes, "y_true")
+    p = _labels(y_pred, n_classes, "y_pred")
     if t.shape != p.shape:
-        raise ValueError(f"y_true {t.shape} and y_pred {p.shape} must have the same length")
-    return np.bincount(t * n_classes + p, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+        raise ValueError(f"y_true {t.shape} and y_pred {p.shape} must "
+                         "have the same length")
+    pairs = np.bincount(t * n_classes + p, minlength=n_classes ** 2)
+    return pairs.reshape(n_classes, n_classes)
 
 
 def _ratio(num, den):
     """num / den, 0 where den is 0 (scikit-learn's zero_division=0)."""
-    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
     return np.divide(num, den, out=np.zeros_like(num), where=den != 0)
 
 
-def precision_recall_f1(y_true, y_pred, n_classes: int, average: str | None = "macro"):
-    """Precision, recall and F1, per class (``average=None``) or averaged.
+def precision_recall_f1(y_true, y_pred, n_classes: int, average="macro"):
+    """Precision, recall and F1, per class (average=None) or averaged.
 
-    ``macro``: the plain mean over classes; ``weighted``: the mean weighted
-    by each class's number of true examples; ``micro``: from the counts
-    summed over classes (for single-label data, all three equal accuracy).
-    A ratio with nothing to divide by counts as 0.
+    "macro": the plain mean over classes; "weighted": the mean weighted
+    by each class's number of true examples; "micro": from the counts
+    summed over classes (for single-label data, all three equal the
+    accuracy). A ratio with nothing to divide by counts as 0.
     """
     if average not in AVERAGES:
-        raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
+        raise ValueError(f"average must be one of {AVERAGES}, "
+                         f"got {average!r}")
     cm = confusion_matrix(y_true, y_pred, n_classes)
     tp = np.diag(cm)  # (C,)
     predicted, actual = cm.sum(axis=0), cm.sum(axis=1)  # (C,) each
@@ -59,15 +64,16 @@ def precision_recall_f1(y_true, y_pred, n_classes: int, average: str | None = "m
         tp, predicted, actual = tp.sum(), predicted.sum(), actual.sum()
     precision = _ratio(tp, predicted)
     recall = _ratio(tp, actual)
-    f1 = _ratio(2 * tp, predicted + actual)  # 2PR/(P+R) = 2TP/(2TP+FP+FN)
+    f1 = _ratio(2 * tp, predicted + actual)  # = 2PR / (P + R)
     if average is None:
         return precision, recall, f1
     if average == "micro":
         return float(precision), float(recall), float(f1)
-    weights = np.ones(n_classes) if average == "macro" else actual.astype(np.float64)
+    weights = np.ones(n_classes) if average == "macro" else actual
     if weights.sum() == 0:
         return 0.0, 0.0, 0.0
-    return tuple(float(np.average(m, weights=weights)) for m in (precision, recall, f1))
+    return tuple(float(np.average(m, weights=weights))
+                 for m in (precision, recall, f1))
 
 
 def _binary(y_true, scores) -> tuple[np.ndarray, np.ndarray]:

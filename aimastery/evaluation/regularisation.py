@@ -28,7 +28,7 @@ def ridge_path(X: np.ndarray, y: np.ndarray, alphas: Sequence[float]) -> np.ndar
 
 
 def soft_threshold(z: float, t: float) -> float:
-    """sign(z) max(|z| - t, 0): shrink towards zero by t, and stop at zero."""
+    """sign(z) max(|z| - t, 0): shrink towards 0 by t, and stop at 0."""
     return float(np.sign(z) * max(abs(z) - t, 0.0))
 
 

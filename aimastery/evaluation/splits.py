@@ -19,24 +19,25 @@ def _check_k(k: int, n: int) -> None:
 
 
 def _folds_from_assignment(fold_of: np.ndarray, k: int) -> Folds:
-    """Turn ``fold_of[i]`` (the test fold of example i) into (train, test) index pairs."""
+    """(train, test) index pairs from fold_of[i], the test fold of i."""
     everything = np.arange(len(fold_of))
-    return [(everything[fold_of != f], everything[fold_of == f]) for f in range(k)]
+    return [(everything[fold_of != f], everything[fold_of == f])
+            for f in range(k)]
 
 
-def kfold_indices(n: int, k: int, rng: np.random.Generator | None = None) -> Folds:
-    """Split ``n`` examples into ``k`` folds of sizes differing by at most one.
+def kfold_indices(n: int, k: int, rng=None) -> Folds:
+    """Split n examples into k folds whose sizes differ by at most one.
 
-    Without ``rng`` the folds are consecutive blocks, the first ``n % k`` one
-    example larger (exactly ``sklearn.model_selection.KFold``); with it, the
-    examples are shuffled first.
+    Without a NumPy Generator ``rng`` the folds are consecutive blocks,
+    the first n % k one example larger (exactly scikit-learn's KFold);
+    with it, the examples are shuffled first.
     """
     _check_k(k, n)
     order = np.arange(n) if rng is None else rng.permutation(n)
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1
     fold_of = np.empty(n, dtype=np.int64)
-    fold_of[order] = np.repeat(np.arange(k), sizes)  # block f of `order` is fold f
+    fold_of[order] = np.repeat(np.arange(k), sizes)  # block f is fold f
     return _folds_from_assignment(fold_of, k)
 
 

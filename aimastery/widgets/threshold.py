@@ -157,13 +157,13 @@ def plot_threshold(data: dict, task: int = 0, index: int | None = None, cost_rat
     best = int(np.argmin(costs))
     ax_cost.plot(best, costs[best], "v", color="C3")
     ax_cost.set(xlabel="threshold step (low → high)", ylabel="cost per example",
-                title=f"a miss costs {cost_ratio:g} false alarms")
-    cm = np.array([[st["tn"], st["fp"]], [st["fn"], st["tp"]]])
+                title=f"expected cost (a miss = {cost_ratio:g} false alarms)")
+    cm = np.array([[st["tp"], st["fn"]], [st["fp"], st["tn"]]])  # as the widget's table
     ax_cm.imshow(cm, cmap="Blues")
     for (i, j), n in np.ndenumerate(cm):
         ax_cm.text(j, i, str(n), ha="center", va="center", color="white" if n > cm.max() / 2 else "black")
-    ax_cm.set_xticks([0, 1], ["not flagged", "flagged"])
-    ax_cm.set_yticks([0, 1], [t["negative"], t["positive"]])
+    ax_cm.set_xticks([0, 1], ["flagged", "not flagged"])
+    ax_cm.set_yticks([0, 1], [t["positive"], t["negative"]])
     ax_cm.set_title("confusion matrix")
     ax_cm.grid(False)
     return fig

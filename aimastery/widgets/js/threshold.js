@@ -71,8 +71,11 @@ function drawHistogram(svg, task, threshold) {
     fill: "var(--aim-accent)", "fill-opacity": 0.07 }));
   svg.append(s("line", { x1: tx, x2: tx, y1: HIST.y - 2, y2: y(0), stroke: POINT, "stroke-width": 2 }));
   svg.append(label(Math.min(tx + 4, HIST.x + HIST.w - 60), HIST.y + 10, "flagged →", { "font-size": 10 }));
-  svg.append(label(HIST.x + HIST.w, HIST.y - 10, `■ ${task.negative}`, { "text-anchor": "end", fill: NEG, "font-size": 11 }));
-  svg.append(label(HIST.x + HIST.w - 150, HIST.y - 10, `■ ${task.positive}`, { "text-anchor": "end", fill: POS, "font-size": 11 }));
+  // the key under the axis; inline style, since the widget's CSS colours every SVG text
+  const key = label(HIST.x, y(0) + 32, "", { "font-size": 11 });
+  key.append(s("tspan", { style: `fill: ${POS}` }, `■ ${task.positive}`),
+    s("tspan", { dx: 16, style: `fill: ${NEG}` }, `■ ${task.negative}`));
+  svg.append(key);
 }
 
 function drawCurves(svg, task, st) {
@@ -89,11 +92,11 @@ function drawCurves(svg, task, st) {
   if (st.precision !== null) svg.append(dot(pr.x(st.recall), pr.y(st.precision)));
 }
 
-function drawCost(svg, costs, index, best, ratio) {
+function drawCost(svg, costs, index, best) {
   const top = Math.max(...costs, 1e-12), n = costs.length - 1;
   const x = (i) => COST.x + (i / Math.max(1, n)) * COST.w, y = (c) => COST.y + COST.h * (1 - c / top);
   svg.append(s("rect", { x: COST.x, y: COST.y, width: COST.w, height: COST.h, fill: "none", stroke: "var(--aim-border)" }));
-  svg.append(label(COST.x, COST.y - 8, `cost · a miss = ${ratioText(ratio)} false alarms`, { "font-weight": "bold" }));
+  svg.append(label(COST.x, COST.y - 8, "expected cost", { "font-weight": "bold" }));
   svg.append(polyline(costs.map((_, i) => i), costs, x, y, "#CC79A7"));
   svg.append(s("path", { d: `M ${x(best) - 5} ${y(costs[best]) + 9} L ${x(best) + 5} ${y(costs[best]) + 9} L ${x(best)} ${y(costs[best]) + 2} Z`,
     fill: "#CC79A7" }));
@@ -171,7 +174,7 @@ function render({ model, el }) {
       "aria-label": `scores by class with the threshold, the ROC and precision-recall curves with the current point, and the cost at each threshold` });
     drawHistogram(svg, task, t);
     drawCurves(svg, task, st);
-    drawCost(svg, costs, i, best, ratio);
+    drawCost(svg, costs, i, best);
     view.append(svg);
     const precision = st.precision === null ? "undefined (nothing is flagged)" : fmt(st.precision, 3);
     const readout = h("div", { class: "aim-panel" },
