@@ -27,7 +27,7 @@ def stratified_kfold(y, k: int, rng: np.random.Generator | None = None) -> list[
     ``y`` holds any labels (ints, strings). Raise ``ValueError`` unless
     ``k`` is an integer with 2 <= k <= len(y); say what k and len(y) were.
     """
-    ### BEGIN SOLUTION: check k; then number the examples class by class (shuffling within a class when rng is given) and deal them to the folds in turn, 0, 1, ..., k-1, 0, 1, ... carrying on from one class to the next
+    ### BEGIN SOLUTION: check k; then fill fold_of (fold_of[i] = the test fold of example i) by taking the examples class by class (shuffling within a class when rng is given) and dealing them to the folds in turn, 0, 1, ..., k-1, 0, 1, ..., carrying on from one class to the next
     y = np.asarray(y)
     n = len(y)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:

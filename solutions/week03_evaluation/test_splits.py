@@ -77,8 +77,9 @@ def test_random_labels_keep_their_shares(labels, k):
     for c in np.unique(y):
         n_c = int(np.sum(y == c))
         counts = [int(np.sum(y[test] == c)) for _, test in folds]
-        assert set(counts) <= {n_c // k, -(-n_c // k)}, \
-            f"{n_c} {c!r} over {k} folds should put {n_c // k} or {-(-n_c // k)} in each, got {counts}"
+        lo, hi = n_c // k, -(-n_c // k)
+        assert set(counts) <= {lo, hi}, (f"{n_c} examples of {str(c)!r} over {k} folds should put "
+                                         f"{lo if lo == hi else f'{lo} or {hi}'} in each fold, got {counts}")
     sizes = [len(test) for _, test in folds]
     assert max(sizes) - min(sizes) <= 1, f"fold sizes {sizes} differ by more than one"
 
