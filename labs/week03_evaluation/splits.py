@@ -1,0 +1,32 @@
+"""Lab 3, task 1 — stratified k-fold indices.
+
+Taught in Week 3 (book/week03_evaluation.md), which builds plain k-fold.
+Write it with NumPy alone: the tests compare your folds with scikit-learn's
+``StratifiedKFold``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def stratified_kfold(y, k: int, rng: np.random.Generator | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Split the examples into ``k`` folds that each keep every class's share of ``y``.
+
+    Returns one ``(train_indices, test_indices)`` pair per fold: each
+    example is in exactly one test fold, and a fold's training indices are
+    all the others. Both arrays are sorted integer arrays.
+
+    * every class is spread over the folds as evenly as possible: a class
+      of ``n_c`` examples puts ``n_c // k`` or ``n_c // k + 1`` in each fold;
+    * the fold sizes differ by at most one;
+    * with ``rng``, the examples of each class are shuffled first (the same
+      ``rng`` seed gives the same folds); without it, the result depends
+      only on ``y``.
+
+    ``y`` holds any labels (ints, strings). Raise ``ValueError`` unless
+    ``k`` is an integer with 2 <= k <= len(y); say what k and len(y) were.
+    """
+    # TODO: check k; then fill fold_of (fold_of[i] = the test fold of example i) by taking the examples class by class (shuffling within a class when rng is given) and dealing them to the folds in turn, 0, 1, ..., k-1, 0, 1, ..., carrying on from one class to the next
+    raise NotImplementedError('Lab 3 · stratified_kfold in splits.py: not implemented yet (the TODO just above says what to write)')
+    return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(k)]
