@@ -58,6 +58,19 @@ function rangeControl(label, min, max, value, onInput) {
   return field;
 }
 
+// A range over the indices of `values` that shows the value itself, show(value).
+// field.update(i) moves it from code (e.g. when another control resets it).
+function valueRange(label, values, index, show, onInput) {
+  const output = h("output", {}, show(values[index]));
+  const input = h("input", { type: "range", min: 0, max: values.length - 1, step: 1, value: index,
+    "data-aim-control": label, "aria-label": label, "aria-valuetext": show(values[index]) });
+  const shown = (i) => { output.textContent = show(values[i]); input.setAttribute("aria-valuetext", show(values[i])); };
+  input.addEventListener("input", () => { shown(Number(input.value)); onInput(Number(input.value)); });
+  const field = h("label", { class: "aim-field aim-range" }, h("span", {}, label), input, output);
+  field.update = (i) => { input.value = i; shown(i); };
+  return field;
+}
+
 function button(text, title, onClick) {
   return h("button", { type: "button", title, "aria-label": title, "data-aim-control": title, onclick: onClick }, text);
 }

@@ -36,15 +36,6 @@ function entropyNats(probs) {
   return -probs.reduce((acc, q) => (q > 0 ? acc + q * Math.log(q) : acc), 0);
 }
 
-// a range over the indices of `values`, showing the value itself
-function valueRange(label, values, index, show, onInput) {
-  const output = h("output", {}, show(values[index]));
-  const input = h("input", { type: "range", min: 0, max: values.length - 1, step: 1, value: index,
-    "data-aim-control": label, "aria-label": label });
-  input.addEventListener("input", () => { output.textContent = show(values[Number(input.value)]); onInput(Number(input.value)); });
-  return h("label", { class: "aim-field aim-range" }, h("span", {}, label), input, output);
-}
-
 function drawBars(chars, probs) {
   const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b).slice(0, N_BARS);
   const W = 560, H = 150, pad = 26, bw = (W - 2 * pad) / N_BARS;
