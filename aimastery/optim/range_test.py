@@ -3,7 +3,8 @@
 Taught in Week 2 (book/week02_linear.md), after Smith (2017). Training
 starts with a tiny learning rate that grows geometrically, one mini-batch
 per value; the loss first barely moves, then falls fastest, then blows up.
-A good learning rate lies a little below where the smoothed loss is lowest.
+A good peak learning rate lies a few times below where the smoothed loss is
+lowest, on the falling side of the curve.
 """
 
 from __future__ import annotations
@@ -24,13 +25,8 @@ class RangeTest:
 
     @property
     def lr_at_min(self) -> float:
-        """The learning rate where the smoothed loss was lowest."""
+        """The learning rate where the smoothed loss was lowest (train a few times below it)."""
         return float(self.lrs[int(np.argmin(self.smoothed))])
-
-    @property
-    def suggested_lr(self) -> float:
-        """A tenth of :attr:`lr_at_min`: safely on the falling side of the curve."""
-        return self.lr_at_min / 10
 
 
 def lr_range_test(train_step: Callable[[float], float], lr_min: float = 1e-5, lr_max: float = 10.0,
