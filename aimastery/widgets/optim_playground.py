@@ -228,32 +228,37 @@ def compute_playground(steps_default: int = 200) -> dict:
 
 
 def plot_playground(trajectories: Sequence[Trajectory], data: dict | None = None, axes=None):
-    """One panel per surface in ``trajectories``: its contours and each trajectory on it."""
+    """One panel per surface in ``trajectories``: its contours and each trajectory on it.
+
+    One legend for all panels (a colour per optimiser); a run that
+    diverged says so, in its panel, at the last point it reached.
+    """
     import matplotlib.pyplot as plt
 
     from aimastery.plotting import COLORS
 
     names = list(dict.fromkeys(t.surface for t in trajectories))
     if axes is None:
-        _, axes = plt.subplots(1, len(names), figsize=(4.1 * len(names), 3.9), squeeze=False)
+        _, axes = plt.subplots(1, len(names), figsize=(3.5 * len(names), 3.6), squeeze=False)
         axes = axes[0]
     surfaces = {s["name"]: s for s in (data or {}).get("surfaces", [])}
     optimizers = list(dict.fromkeys(t.optimizer for t in trajectories))
     colour = {name: COLORS[i % len(COLORS)] for i, name in enumerate(optimizers)}
     for ax, name in zip(axes, names):
-        s = SURFACES[name] if name in SURFACES else None
+        s = SURFACES.get(name)
         lines = surfaces[name]["contours"] if name in surfaces else contour_lines(name)
         for level in lines:
             for path in level["paths"]:
                 xy = np.asarray(path)
-                ax.plot(xy[:, 0], xy[:, 1], color="#adb5bd", lw=0.7, zorder=1)
+                ax.plot(xy[:, 0], xy[:, 1], color="#ced4da", lw=0.7, zorder=1)
         for t in (t for t in trajectories if t.surface == name):
             xy = np.asarray(t.points)
-            label = f"{t.optimizer}, lr {t.lr:g}"
-            if t.diverged_at is not None:
-                label += f" (diverged at step {t.diverged_at})"
-            ax.plot(xy[:, 0], xy[:, 1], "-", color=colour[t.optimizer], lw=1.4, label=label, zorder=3)
+            ax.plot(xy[:, 0], xy[:, 1], "-", color=colour[t.optimizer], lw=1.5, zorder=3)
             ax.plot(*xy[-1], "o", color=colour[t.optimizer], ms=4, zorder=4)
+            if t.diverged_at is not None:
+                ax.annotate(f"{t.optimizer}: diverged at step {t.diverged_at}", xy[-1], fontsize=8,
+                            color=colour[t.optimizer], xytext=(4, 4), textcoords="offset points",
+                            annotation_clip=False)
         if s is not None:
             ax.plot(*s.start, "s", color="black", ms=5, zorder=5)
             for m in s.minima:
@@ -261,8 +266,12 @@ def plot_playground(trajectories: Sequence[Trajectory], data: dict | None = None
             ax.set(xlim=s.x_range, ylim=s.y_range, title=s.title)
         ax.set(xlabel="x", ylabel="y")
         ax.grid(False)
-        ax.legend(fontsize=7, loc="lower right" if name != "rosenbrock" else "lower left")
-    axes[0].figure.tight_layout()
+    fig = axes[0].figure
+    handles = [plt.Line2D([], [], color=colour[o], lw=2, label=o) for o in optimizers]
+    handles += [plt.Line2D([], [], ls="", marker="s", color="black", label="start"),
+                plt.Line2D([], [], ls="", marker="*", ms=9, color="black", label="minimum")]
+    fig.legend(handles=handles, loc="upper center", ncol=len(handles), frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
     return axes
 
 

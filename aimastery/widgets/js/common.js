@@ -38,7 +38,7 @@ function fmt(x, digits = 3) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
   if (!Number.isFinite(x)) return x > 0 ? "∞" : "−∞";
   const text = Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits);
-  return /^-0\.?0*$/.test(text) ? text.slice(1) : text.replace("-", "−");
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text.replace(/-/g, "−");
 }
 
 // Controls. Each carries data-aim-control so the browser smoke test can find it.

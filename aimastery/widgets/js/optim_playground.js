@@ -81,15 +81,22 @@ function runTrajectory(surface, optimizer, lr, mu, wd, steps, start, bound) {
   return { points, losses, divergedAt };
 }
 
-const PLOT = { x: 50, y: 14, w: 430, h: 330 };   // contours and trajectory
-const LOSS = { x: 545, y: 30, w: 200, h: 250 };  // f - f_min per step, log scale
-const W = 760, H = 390;
+const PLOT = { x: 50, y: 14, w: 430, h: 330 };   // at most: contours and trajectory
+const LOSS = { x: 545, y: 30, w: 200, h: 230 };  // f - f_min per step, log scale
+const W = 760;
 let clipCounter = 0;
+
+// The contour box keeps the surface's aspect ratio: as wide as it may be, at most PLOT.h tall.
+function plotBox(surface) {
+  const [x0, x1] = surface.x_range, [y0, y1] = surface.y_range;
+  const scale = Math.min(PLOT.w / (x1 - x0), PLOT.h / (y1 - y0));
+  return { scale, w: scale * (x1 - x0), h: scale * (y1 - y0) };
+}
 
 function contourPanel(svg, surface, run) {
   const [x0, x1] = surface.x_range, [y0, y1] = surface.y_range;
-  const scale = Math.min(PLOT.w / (x1 - x0), PLOT.h / (y1 - y0));
-  const left = PLOT.x + (PLOT.w - scale * (x1 - x0)) / 2, top = PLOT.y + (PLOT.h - scale * (y1 - y0)) / 2;
+  const { scale, w } = plotBox(surface);
+  const left = PLOT.x + (PLOT.w - w) / 2, top = PLOT.y;
   const px = (x) => left + (x - x0) * scale, py = (y) => top + (y1 - y) * scale;
   const id = `aim-optim-clip-${clipCounter++}`;
   const clip = s("clipPath", { id }, s("rect", { x: px(x0), y: py(y1), width: scale * (x1 - x0), height: scale * (y1 - y0) }));
@@ -187,12 +194,13 @@ function render({ model, el }) {
     const gap = run.losses[run.losses.length - 1] - surface.f_min;
     const reached = run.losses.findIndex((f) => f - surface.f_min < 1e-3);
     const muText = opt.name === "SGD" ? `momentum ${mu} (plain SGD does not use it)` : `${opt.name.startsWith("Adam") ? "β₁" : "μ"} = ${mu}`;
-    view.append(h("div", { class: "aim-caption" }, h("strong", {}, `${opt.name} on the ${surface.title}`),
+    view.append(h("div", { class: "aim-caption" }, h("strong", {}, `${opt.name} · ${surface.title}`),
       ` (${surface.formula}): lr ${lr}, ${muText}, weight decay ${wd}, ${steps} steps. ${opt.description}.`));
     if (run.divergedAt !== null) {
       view.append(notice(`Diverged at step ${run.divergedAt}: the iterate left the plot and kept growing ` +
-        `(|x| or |y| above ${fmt(d.divergence_bound, 0)}, or an overflow). Lower the learning rate.`, "warning"));
+        `(|x| or |y| above ${d.divergence_bound.toLocaleString("en")}, or an overflow). Lower the learning rate.`, "warning"));
     }
+    const H = Math.max(plotBox(surface).h, LOSS.y + LOSS.h) + 45;
     const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, width: W, role: "img",
       "aria-label": `trajectory of ${opt.name} over the contour lines of the ${surface.title}, and its loss by step` });
     contourPanel(svg, surface, run);
