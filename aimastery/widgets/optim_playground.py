@@ -231,7 +231,7 @@ def plot_playground(trajectories: Sequence[Trajectory], data: dict | None = None
     """One panel per surface in ``trajectories``: its contours and each trajectory on it.
 
     One legend for all panels (a colour per optimiser); a run that
-    diverged says so, in its panel, at the last point it reached.
+    diverged says so in a note inside its panel.
     """
     import matplotlib.pyplot as plt
 
@@ -255,10 +255,11 @@ def plot_playground(trajectories: Sequence[Trajectory], data: dict | None = None
             xy = np.asarray(t.points)
             ax.plot(xy[:, 0], xy[:, 1], "-", color=colour[t.optimizer], lw=1.5, zorder=3)
             ax.plot(*xy[-1], "o", color=colour[t.optimizer], ms=4, zorder=4)
-            if t.diverged_at is not None:
-                ax.annotate(f"{t.optimizer}: diverged at step {t.diverged_at}", xy[-1], fontsize=8,
-                            color=colour[t.optimizer], xytext=(4, 4), textcoords="offset points",
-                            annotation_clip=False)
+            if t.diverged_at is not None:  # its last point may be far outside the window: say it inside
+                notes = sum(1 for text in ax.texts)
+                ax.text(0.03, 0.04 + 0.08 * notes, f"{t.optimizer}: diverged at step {t.diverged_at}",
+                        transform=ax.transAxes, fontsize=8, color=colour[t.optimizer],
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
         if s is not None:
             ax.plot(*s.start, "s", color="black", ms=5, zorder=5)
             for m in s.minima:

@@ -76,6 +76,8 @@ def test_adam_first_step_moves_each_coordinate_by_lr():
     # with the bias correction, m_hat = g and v_hat = g^2 at t = 1: the step is lr * g / |g|, whatever g's size
     for g in (0.05, 1.0, 250.0):
         values = constant_gradient_steps(Adam, 1, grad=g, lr=0.01)
+        assert values[0] != 0, "Adam's first step left the parameter at 0: update p in place " \
+                               "(p -= ..., p.mul_(...)), not p = p - ..., which only rebinds a local name"
         assert_close(values[0], -0.01, rtol=1e-6,
                      name=f"p after Adam's first step with gradient {g} (bias-corrected, it moves by exactly lr)")
 
