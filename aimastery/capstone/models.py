@@ -18,30 +18,14 @@ service runs.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run PyTorch on one thread inside the block (then restore the previous count).
-
-    For tiny operations (a 64-unit layer, a 4-way linear head) threads only
-    add synchronisation: each waits for the slowest, and on a busy machine
-    training ran ten times slower with two threads than with one.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+from aimastery.threads import one_thread
 
 
 class TfidfMLP(nn.Module):
