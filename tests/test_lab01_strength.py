@@ -58,18 +58,34 @@ RECURSIVE = """\
 NO_VISITED_SET = TOPOLOGICAL.replace("elif id(node) not in visited:", "else:").replace(
     "                visited.add(id(node))\n", "")
 
+POW_AT_ZERO = """\
+            if exponent == 0:
+                slope = 0.0  # a**0 is the constant 1, even at a = 0
+            elif self.data == 0 and exponent < 1:
+                slope = math.inf  # 0 < exponent < 1: the curve is vertical at 0 (0.5 * 0**-0.5)
+            else:
+                slope = exponent * self.data ** (exponent - 1)
+"""
+
 MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
-    "breadth-first order": (2, [(TOPOLOGICAL, BREADTH_FIRST)]),
-    "recursive topological sort": (2, [(TOPOLOGICAL, RECURSIVE)]),
-    "nodes visited once per path": (2, [(TOPOLOGICAL, NO_VISITED_SET)]),
-    "output gradient not seeded": (2, [("        self.grad = 1.0\n        for node in reversed", "        for node in reversed")]),
-    "= instead of += in +": (1, [("            self.grad += out.grad\n", "            self.grad = out.grad\n")]),
-    "= instead of += in *": (1, [("            other.grad += self.data * out.grad", "            other.grad = self.data * out.grad")]),
-    "* passes the wrong operand": (1, [("self.grad += other.data * out.grad", "self.grad += self.data * out.grad")]),
-    "tanh slope from its input": (3, [("(1.0 - t * t)", "(1.0 - self.data * self.data)")]),
-    "relu slope 1 at zero": (3, [("(out.data > 0) * out.grad", "(self.data >= 0) * out.grad")]),
-    "pow slope without n": (3, [("exponent * self.data ** (exponent - 1)", "self.data ** (exponent - 1)")]),
-    "log slope 1/out": (3, [("out.grad / self.data", "out.grad / out.data")]),
+    # Task 1: the walk (+ and * are given)
+    "breadth-first order": (1, [(TOPOLOGICAL, BREADTH_FIRST)]),
+    "recursive topological sort": (1, [(TOPOLOGICAL, RECURSIVE)]),
+    "nodes visited once per path": (1, [(TOPOLOGICAL, NO_VISITED_SET)]),
+    "output gradient not seeded": (1, [("        self.grad = 1.0\n        for node in reversed", "        for node in reversed")]),
+    "closures called in forward order": (1, [("        for node in reversed(topo):", "        for node in topo:")]),
+    # Task 2: the closures of the other operations
+    "tanh slope from its input": (2, [("(1.0 - t * t)", "(1.0 - self.data * self.data)")]),
+    "relu slope 1 at zero": (2, [("(out.data > 0) * out.grad", "(self.data >= 0) * out.grad")]),
+    "pow slope without n": (2, [("slope = exponent * self.data ** (exponent - 1)", "slope = self.data ** (exponent - 1)")]),
+    "log slope 1/out": (2, [("out.grad / self.data", "out.grad / out.data")]),
+    "= instead of += in exp": (2, [("self.grad += out.data * out.grad", "self.grad = out.data * out.grad")]),
+    "exp ignores out.grad": (2, [("self.grad += out.data * out.grad", "self.grad += out.data")]),
+    "= instead of += in relu": (2, [("self.grad += (out.data > 0) * out.grad", "self.grad = (out.data > 0) * out.grad")]),
+    "pow at 0 as written (divides by zero)": (2, [(POW_AT_ZERO, "            slope = exponent * self.data ** (exponent - 1)\n")]),
+    "0 ** 0 from the formula": (2, [("            if exponent == 0:\n                slope = 0.0  # a**0 is the constant 1, even at a = 0\n            elif",
+                                     "            if")]),
+    "0 ** 0.5 slope 0, not inf": (2, [("slope = math.inf", "slope = 0.0")]),
 }
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from aimastery.labs.generate import MarkerError, compare_with_generated, generate_all, generate_lab, strip_solutions
-from aimastery.labs.runner import find_lab, run_lab
+from aimastery.labs import runner
+from aimastery.labs.runner import LabReport, check, find_lab, run_lab
 
 SOLUTION = textwrap.dedent('''\
     """A tiny lab."""
@@ -49,12 +50,12 @@ TESTS = textwrap.dedent('''\
     ''')
 
 
-def make_lab(root: Path, name="week09_demo", solution=SOLUTION) -> Path:
+def make_lab(root: Path, name="week09_demo", solution=SOLUTION, tests=TESTS) -> Path:
     lab = root / name
     lab.mkdir(parents=True)
     (lab / "__init__.py").write_text("")
     (lab / "mod.py").write_text(solution)
-    (lab / "test_mod.py").write_text(TESTS)
+    (lab / "test_mod.py").write_text(tests)
     (lab / "lab.md").write_text("# Lab 9\n")
     return lab
 
@@ -145,3 +146,113 @@ def test_find_lab_lists_what_exists(tmp_path):
         find_lab("seven", tmp_path)
     with pytest.raises(LookupError, match="Say which lab to check, e.g. make lab-check WEEK=01"):
         find_lab("", tmp_path)
+
+
+# hypothesis reports every distinct failure it finds at once, as an ExceptionGroup
+TWO_FUNCTIONS = textwrap.dedent('''\
+    def first(x):
+        ### BEGIN SOLUTION
+        return x
+        ### END SOLUTION
+
+
+    def second(x):
+        ### BEGIN SOLUTION
+        return x
+        ### END SOLUTION
+    ''')
+
+BOTH_TESTS = textwrap.dedent('''\
+    import pytest
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from .mod import first, second
+
+
+    @pytest.mark.task(1, "both")
+    @given(st.integers())
+    def test_both(x):
+        if x % 2:
+            assert first(x) == x, "first(x) should be x"
+        else:
+            assert second(x) == x, "second(x) should be x"
+    ''')
+
+
+@pytest.fixture(scope="module")
+def group_reports(tmp_path_factory) -> dict[str, LabReport]:
+    """Three versions of one lab, run in one pytest run: both functions stubs, both wrong, one of each."""
+    root = tmp_path_factory.mktemp("groups")
+    solution = make_lab(root / "solutions", solution=TWO_FUNCTIONS, tests=BOTH_TESTS)
+    generate_lab(solution, root / "labs" / "week09_stubs")
+    stub = (root / "labs" / "week09_stubs" / "mod.py").read_text()
+    wrong = TWO_FUNCTIONS.replace("return x\n", "return x + 1\n", 1).replace("return x\n", "return x - 1\n", 1)
+    make_lab(root / "labs", "week09_wrong", solution=wrong, tests=BOTH_TESTS)
+    make_lab(root / "labs", "week09_mixed", solution=stub.split("def second")[0] + "def second(x):\n    return x - 1\n",
+             tests=BOTH_TESTS)
+    report = run_lab(root / "labs")
+    assert not report.collect_errors, report.render()
+    return {name: LabReport(root / "labs" / f"week09_{name}", [t for t in report.tests if f"week09_{name}" in t.nodeid])
+            for name in ("stubs", "wrong", "mixed")}
+
+
+def test_several_stubs_in_one_test_are_each_listed(group_reports):
+    report = group_reports["stubs"]
+    assert [t.status for t in report.tasks] == ["not implemented yet"]
+    text = report.render()
+    for name in ("first", "second"):
+        assert f"      ○ Lab 9 · {name} in mod.py: not implemented yet" in text, text
+    assert "different failures" not in text and "functions not implemented yet" not in text, text
+    assert report.tests[0].message.startswith("2 functions not implemented yet:\n- Lab 9 · ")
+
+
+def test_several_real_failures_in_one_test_are_all_shown(group_reports):
+    report = group_reports["wrong"]
+    assert [t.status for t in report.tasks] == ["failed"]
+    text = report.render()
+    assert "✗ test_both: 2 different failures; the first: AssertionError: " in text, text
+    assert "first(x) should be x" in text and "second(x) should be x" in text, text
+
+
+def test_a_real_failure_beside_a_stub_counts_as_failing(group_reports):
+    report = group_reports["mixed"]
+    assert [t.status for t in report.tasks] == ["failed"]
+    text = report.render()
+    assert "2 different failures; the first: AssertionError: second(x) should be x" in text, text
+    assert "- NotImplementedError: Lab 9 · first in mod.py" in text, text
+
+
+def canned_report(lab_dir: Path) -> LabReport:
+    return LabReport(lab_dir, [runner.TestOutcome("week09_demo/test_mod.py::test_area", "test_area", 2, "area", "passed")])
+
+
+def test_check_prints_the_report_and_returns_it(tmp_path, monkeypatch, capsys):
+    lab = make_lab(tmp_path / "labs")
+    monkeypatch.setattr(runner, "run_lab", lambda lab_dir, task: canned_report(lab_dir))
+    monkeypatch.setattr(runner, "_ipython_cell", lambda: None)  # a script, not a notebook
+    report = check(2, lab_dir=lab)
+    printed = capsys.readouterr().out
+    assert printed == report.render() + "\n" and "Task 2  area" in printed
+    assert report.all_passed and [t.number for t in report.tasks] == [2]
+    assert repr(report) == "<LabReport Lab 9: 1 of 1 tasks pass>"  # one line: the report is already printed
+
+
+def test_in_a_notebook_the_report_shows_once(tmp_path, monkeypatch, capsys):
+    """check(n) as a cell's last value: printed by check(), not shown again as the value;
+    the same report shown in a later cell prints in full."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    lab = make_lab(tmp_path / "labs")
+    monkeypatch.setattr(runner, "run_lab", lambda lab_dir, task: canned_report(lab_dir))
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns.update(check=check, lab=lab)
+        assert shell.run_cell("report = check(2, lab_dir=lab); report", store_history=True).success
+        first = capsys.readouterr().out
+        assert first.count("Task 2  area") == 1 and "<LabReport" not in first, first
+        assert shell.run_cell("report", store_history=True).success
+        later = capsys.readouterr().out
+        assert later.count("Task 2  area") == 1, later
+    finally:
+        InteractiveShell.clear_instance()

@@ -59,7 +59,12 @@ def _headline(exc: BaseException) -> str:
 def _describe(exc: BaseException) -> tuple[str, str]:
     """The exception's type name and a short message. When hypothesis found
     several distinct failures it raises an ExceptionGroup; then each failure
-    gets a line of its own, so that no real message is lost."""
+    gets a line of its own (``- ...``), so that no real message is lost.
+
+    A group of stubs' ``NotImplementedError`` only is "not implemented yet"
+    and lists every function still to write; a group with a real failure is
+    named after its first real failure.
+    """
     if not isinstance(exc, BaseExceptionGroup):
         return type(exc).__name__, _first_lines(_headline(exc), n=6)
     leaves: list[BaseException] = []
@@ -67,10 +72,16 @@ def _describe(exc: BaseException) -> tuple[str, str]:
     while stack:
         for sub in stack.pop().exceptions:
             (stack if isinstance(sub, BaseExceptionGroup) else leaves).append(sub)
-    lines = [f"{len(leaves)} different failures:"]
-    for sub in leaves:
-        lines.append(f"- {_first_lines(_headline(sub), n=1)}")
-    return type(leaves[0]).__name__, "\n".join(lines)
+    stubs = [leaf for leaf in leaves if isinstance(leaf, NotImplementedError)]
+    if len(stubs) == len(leaves):
+        messages = list(dict.fromkeys(_first_lines(str(leaf) or type(leaf).__name__, n=1) for leaf in leaves))
+        return "NotImplementedError", "\n".join(
+            [f"{len(messages)} functions not implemented yet:"] + [f"- {m}" for m in messages])
+    first = next(leaf for leaf in leaves if not isinstance(leaf, NotImplementedError))
+    headlines = list(dict.fromkeys(_first_lines(_headline(leaf), n=1) for leaf in leaves))
+    lines = [f"{len(headlines)} different failures; the first: {_first_lines(_headline(first), n=1)}"]
+    lines += [f"- {h}" for h in headlines]
+    return type(first).__name__, "\n".join(lines)
 
 
 def _error_lines(longrepr: str, n: int = 8) -> str:

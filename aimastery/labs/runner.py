@@ -2,8 +2,9 @@
 
 ``make lab-check WEEK=01`` and ``check()`` in a lab notebook both end here.
 A task passes when all of its tests pass; it is "not implemented yet" while
-any of its tests stops at a stub's ``NotImplementedError``; otherwise it fails,
-and the report quotes the first failing assertion.
+any of its tests stops at a stub's ``NotImplementedError`` (and nothing else:
+a test that hypothesis saw fail for a real reason too counts as failing);
+otherwise it fails, and the report quotes the first failing assertion.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class LabReport:
     collect_errors: list[dict] = field(default_factory=list)
     returncode: int = 0
     output: str = ""  # pytest's own output, shown when nothing could be collected
+    printed_in_cell: int | None = field(default=None, repr=False, compare=False)  # set by check()
 
     @property
     def tasks(self) -> list[TaskResult]:
@@ -123,23 +125,42 @@ class LabReport:
                          "the first that does not pass, then run the check again.")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:  # a notebook cell ending in check() shows the report
-        return self.render()
+    def summary(self) -> str:
+        """One line: how many tasks pass."""
+        tasks = self.tasks
+        passed = sum(t.status == "passed" for t in tasks)
+        return f"{lab_title(self.lab_dir)}: {passed} of {len(tasks)} tasks pass"
+
+    def __repr__(self) -> str:  # check() has printed the whole report already
+        return f"<LabReport {self.summary()}>"
+
+    def _ipython_display_(self) -> None:
+        """As a notebook cell's value: the whole report, unless check() printed it in this very cell."""
+        if self.printed_in_cell is not None and self.printed_in_cell == _ipython_cell():
+            return
+        print(self.render())
 
 
 def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
-    """One line per test that did not pass (a stub's message once), then one multi-line failure in full."""
-    entries: list[str] = []  # one per failing test, one per distinct stub
+    """Every function still a stub (each once), one line per failing test (at most ``limit``), then
+    one multi-line failure in full."""
+    stubs: list[str] = []
+    failures: list[str] = []
     problems = [t for t in tests if t.outcome != "passed"]
     for t in problems:
-        first = (t.message or t.outcome).splitlines()[0].removeprefix("NotImplementedError: ")
-        entry = (f"      ○ {first}" if t.not_implemented
-                 else f"      ✗ {t.name}: {first.removeprefix('AssertionError: ')}")
-        if entry not in entries:
-            entries.append(entry)
-    lines = entries[:limit]
-    if len(entries) > limit:
-        lines.append(f"      … and {len(entries) - limit} more")
+        lines = (t.message or t.outcome).splitlines()
+        if t.not_implemented:
+            # one stub's message, or hypothesis's list of several ("- ..." after a count)
+            listed = [line.removeprefix("- ") for line in lines[1:] if line.startswith("- ")]
+            new = [f"      ○ {stub.removeprefix('NotImplementedError: ')}" for stub in listed or lines[:1]]
+            stubs += [entry for entry in new if entry not in stubs]
+        else:
+            entry = f"      ✗ {t.name}: {lines[0].removeprefix('AssertionError: ')}"
+            if entry not in failures:
+                failures.append(entry)
+    lines = stubs + failures[:limit]
+    if len(failures) > limit:
+        lines.append(f"      … and {len(failures) - limit} more")
     detail = next((t for t in problems if not t.not_implemented and t.message and "\n" in t.message), None)
     if detail is not None:
         lines.append(f"      one failure in full, {detail.name}:")
@@ -219,12 +240,27 @@ def _run_pytest(lab_dir: Path, task: int | None, timeout: float, extra_args: tup
             "output": output}
 
 
-def check(task: int | None = None, lab_dir: str | Path = ".") -> LabReport:
-    """Run this lab's tests (all, or one task's) and return the report.
+def _ipython_cell() -> int | None:
+    """The number of the notebook cell running now, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
 
-    Call it from a lab notebook, whose working folder is the lab's folder.
+
+def check(task: int | None = None, lab_dir: str | Path = ".") -> LabReport:
+    """Run this lab's tests (all, or one task's), print the report and return it.
+
+    Call it from a lab notebook, whose working folder is the lab's folder. It
+    prints wherever it is called (mid-cell, in a loop, in a script); the
+    returned report says ``all_passed`` and lists ``tasks``.
     """
     lab_dir = Path(lab_dir).resolve()
     if not LAB_DIR_RE.match(lab_dir.name):
         raise ValueError(f"check() runs in a lab folder such as labs/week01_autodiff; this one is {lab_dir.name}")
-    return run_lab(lab_dir, task)
+    report = run_lab(lab_dir, task)
+    print(report.render())
+    report.printed_in_cell = _ipython_cell()
+    return report

@@ -6,9 +6,11 @@ those operands by the chain rule. ``backward()`` visits the graph in reverse
 topological order so that every node has received all of its gradient before
 it passes it on.
 
-Taught in Week 1 (book/week01_autodiff.md). Your tasks are the regions that
-raise ``NotImplementedError``; ``make lab-check WEEK=01`` tells you how far you
-are.
+Taught in Week 1 (book/week01_autodiff.md), which works ``+`` and ``*`` in
+full (given below) and does the reverse walk by hand. Your tasks are the
+regions that raise ``NotImplementedError``: ``backward()``, the walk itself,
+and the closures of the other operations. ``make lab-check WEEK=01`` tells
+you how far you are.
 """
 
 from __future__ import annotations
@@ -43,11 +45,9 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
-        def _backward():
-            ### BEGIN SOLUTION: d(a+b)/da = d(a+b)/db = 1; add to .grad (+=), never assign
+        def _backward():  # d(a+b)/da = d(a+b)/db = 1; add (+=): a node may get gradient from several users
             self.grad += out.grad
             other.grad += out.grad
-            ### END SOLUTION
 
         out._backward = _backward
         return out
@@ -56,11 +56,9 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data * other.data, (self, other), "*")
 
-        def _backward():
-            ### BEGIN SOLUTION: d(a*b)/da = b and d(a*b)/db = a, each times out.grad
+        def _backward():  # d(a*b)/da = b and d(a*b)/db = a, each times out.grad
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
-            ### END SOLUTION
 
         out._backward = _backward
         return out
@@ -68,15 +66,21 @@ class Value:
     def __pow__(self, exponent: int | float) -> Value:
         if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
             raise TypeError(f"Value ** n needs a constant int or float exponent, got {type(exponent).__name__}")
-        if self.data == 0 and exponent < 0:
+        if self.data == 0 and exponent < 0:  # PyTorch would give inf; an infinite Value helps no one
             raise ZeroDivisionError(f"0 ** {exponent} is undefined (division by zero)")
         if self.data < 0 and not float(exponent).is_integer():
             raise ValueError(f"a negative base ({self.data}) needs an integer exponent, got {exponent}")
         out = Value(self.data**exponent, (self,), f"**{exponent:g}")
 
         def _backward():
-            ### BEGIN SOLUTION: d(a**n)/da = n * a**(n-1)
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
+            ### BEGIN SOLUTION: d(a**exponent)/da = exponent * a**(exponent - 1), times out.grad; at a = 0 Python's 0.0 ** (negative) raises, so take PyTorch's slopes there: 0 when exponent == 0, inf when 0 < exponent < 1
+            if exponent == 0:
+                slope = 0.0  # a**0 is the constant 1, even at a = 0
+            elif self.data == 0 and exponent < 1:
+                slope = math.inf  # 0 < exponent < 1: the curve is vertical at 0 (0.5 * 0**-0.5)
+            else:
+                slope = exponent * self.data ** (exponent - 1)
+            self.grad += slope * out.grad
             ### END SOLUTION
 
         out._backward = _backward
