@@ -61,6 +61,16 @@ def compare(data: np.ndarray, queries: np.ndarray, n_lists: int) -> dict:
             "faiss_ivf": sweep("faiss IVF", fi.search_batch, queries, truth, NPROBE, repeats=3),
         }
     ours_at, lib_at = qps_at_recall(curves["hnsw_scratch"], TARGET), qps_at_recall(curves["hnswlib"], TARGET)
+    ratio = None
+    if ours_at and lib_at:  # the two settings timed again, alternately, so that load changes hit both
+        best = {"ours": np.inf, "lib": np.inf}
+        with threadpool_limits(1, user_api="blas"):
+            for _ in range(3):
+                for name, fn, ef in (("ours", ours.search_batch, ours_at.knob), ("lib", lib.search_batch, lib_at.knob)):
+                    start = time.perf_counter()
+                    fn(queries, K, ef)
+                    best[name] = min(best[name], time.perf_counter() - start)
+        ratio = best["lib"] / best["ours"]
     return {
         "n": len(data), "dim": data.shape[1], "queries": len(queries),
         "build_s": {k: round(v, 2) for k, v in build.items()},
@@ -69,10 +79,15 @@ def compare(data: np.ndarray, queries: np.ndarray, n_lists: int) -> dict:
         "scratch_ef_at_target": ours_at.knob if ours_at else None,
         "scratch_qps_at_target": round(ours_at.qps, 1) if ours_at else None,
         "hnswlib_qps_at_target": round(lib_at.qps, 1) if lib_at else None,
-        "qps_ratio_scratch_to_hnswlib": round(ours_at.qps / lib_at.qps, 4) if ours_at and lib_at else None,
+        "qps_ratio_scratch_to_hnswlib": round(ratio, 4) if ratio else None,  # interleaved re-timing
         "scratch_bytes_per_vector": round(ours.memory_bytes() / len(data), 1),
         "_curves": curves,
     }
+
+
+def lists_for(n: int) -> int:
+    """IVF cells: about sqrt(n), and at least 39 vectors per cell (what faiss's k-means asks for)."""
+    return max(1, min(int(np.sqrt(n)), n // 39))
 
 
 def plot(results: dict, path) -> None:
@@ -106,7 +121,7 @@ def run(n: int = 100_000, n_queries: int = 500) -> dict:
 
     torch.set_num_threads(1)
     x = synthetic_embeddings(n + n_queries, seed=SEED)
-    synthetic = compare(x[:n], x[n:], n_lists=int(np.sqrt(n)))
+    synthetic = compare(x[:n], x[n:], n_lists=lists_for(n))
     chunks = course_chunks()
     start = time.perf_counter()
     emb = MiniLMEncoder().encode(chunks)
@@ -114,7 +129,7 @@ def run(n: int = 100_000, n_queries: int = 500) -> dict:
     rng = np.random.default_rng(SEED)
     held = rng.permutation(len(emb))
     nq = max(50, len(emb) // 10)
-    minilm = compare(emb[held[nq:]], emb[held[:nq]], n_lists=int(np.sqrt(len(emb) - nq)))
+    minilm = compare(emb[held[nq:]], emb[held[:nq]], n_lists=lists_for(len(emb) - nq))
     out_png = REPO_ROOT / "_build" / "bench" / "vector_recall_qps.png"
     plot({"synthetic": synthetic, "MiniLM, the course's pages": minilm}, out_png)
     for res in (synthetic, minilm):
