@@ -27,61 +27,23 @@ NPROBE = (1, 2, 4, 8, 16, 32)
 
 
 def compare(data: np.ndarray, queries: np.ndarray, n_lists: int) -> dict:
-    from threadpoolctl import threadpool_limits
+    from aimastery.vectordb.ann_eval import compare_indexes
 
-    from aimastery.vectordb.ann_eval import FaissHNSWIndex, FaissIVFIndex, HnswlibIndex, qps_at_recall, sweep
-    from aimastery.vectordb.exact import exact_knn
-    from aimastery.vectordb.hnsw import HNSW
-    from aimastery.vectordb.ivf import IVF
-
-    truth, _ = exact_knn(data, queries, K)
-    build = {}
-    with threadpool_limits(1, user_api="blas"):
-        start = time.perf_counter()
-        ours = HNSW(data.shape[1], M=M, ef_construction=EF_CONSTRUCTION, capacity=len(data))
-        ours.add(data)
-        build["hnsw_scratch"] = time.perf_counter() - start
-        start = time.perf_counter()
-        lib = HnswlibIndex(data, M=M, ef_construction=EF_CONSTRUCTION)
-        build["hnswlib"] = time.perf_counter() - start
-        start = time.perf_counter()
-        fh = FaissHNSWIndex(data, M=M, ef_construction=EF_CONSTRUCTION)
-        build["faiss_hnsw"] = time.perf_counter() - start
-        start = time.perf_counter()
-        ivf = IVF(n_lists).build(data)
-        build["ivf_scratch"] = time.perf_counter() - start
-        start = time.perf_counter()
-        fi = FaissIVFIndex(data, n_lists)
-        build["faiss_ivf"] = time.perf_counter() - start
-        curves = {
-            "hnsw_scratch": sweep("HNSW (from scratch)", ours.search_batch, queries, truth, EF_SEARCH),
-            "hnswlib": sweep("hnswlib", lib.search_batch, queries, truth, EF_SEARCH, repeats=3),
-            "faiss_hnsw": sweep("faiss HNSW", fh.search_batch, queries, truth, EF_SEARCH, repeats=3),
-            "ivf_scratch": sweep("IVF (from scratch)", ivf.search_batch, queries, truth, NPROBE),
-            "faiss_ivf": sweep("faiss IVF", fi.search_batch, queries, truth, NPROBE, repeats=3),
-        }
-    ours_at, lib_at = qps_at_recall(curves["hnsw_scratch"], TARGET), qps_at_recall(curves["hnswlib"], TARGET)
-    ratio = None
-    if ours_at and lib_at:  # the two settings timed again, alternately, so that load changes hit both
-        best = {"ours": np.inf, "lib": np.inf}
-        with threadpool_limits(1, user_api="blas"):
-            for _ in range(3):
-                for name, fn, ef in (("ours", ours.search_batch, ours_at.knob), ("lib", lib.search_batch, lib_at.knob)):
-                    start = time.perf_counter()
-                    fn(queries, K, ef)
-                    best[name] = min(best[name], time.perf_counter() - start)
-        ratio = best["lib"] / best["ours"]
+    c = compare_indexes(data, queries, n_lists, EF_SEARCH, NPROBE, k=K, M=M, ef_construction=EF_CONSTRUCTION,
+                        target=TARGET)
+    mine, theirs = c.scratch_at_target, c.hnswlib_at_target
     return {
         "n": len(data), "dim": data.shape[1], "queries": len(queries),
-        "build_s": {k: round(v, 2) for k, v in build.items()},
-        "curves": {k: [[p.knob, round(p.recall, 4), round(p.qps, 1)] for p in v] for k, v in curves.items()},
-        "scratch_reaches_target": ours_at is not None,
-        "scratch_ef_at_target": ours_at.knob if ours_at else None,
-        "scratch_qps_at_target": round(ours_at.qps, 1) if ours_at else None,
-        "hnswlib_qps_at_target": round(lib_at.qps, 1) if lib_at else None,
-        "qps_ratio_scratch_to_hnswlib": round(ratio, 4) if ratio else None,  # interleaved re-timing
-        "scratch_bytes_per_vector": round(ours.memory_bytes() / len(data), 1),
-        "_curves": curves,
+        "build_s": {k: round(v, 2) for k, v in c.build_s.items()},
+        "curves": {k: [[p.knob, round(p.recall, 4), round(p.qps, 1)] for p in v] for k, v in c.curves.items()},
+        "scratch_reaches_target": mine is not None,
+        "scratch_ef_at_target": mine.knob if mine else None,
+        "scratch_qps_at_target": round(mine.qps, 1) if mine else None,
+        "hnswlib_ef_at_target": theirs.knob if theirs else None,
+        "hnswlib_qps_at_target": round(theirs.qps, 1) if theirs else None,
+        "qps_ratio_scratch_to_hnswlib": round(c.ratio, 4) if c.ratio else None,  # re-timed alternately
+        "scratch_bytes_per_vector": round(c.scratch.memory_bytes() / len(data), 1),
+        "_curves": c.curves,
     }
 
 

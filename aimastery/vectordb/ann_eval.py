@@ -137,3 +137,70 @@ def course_chunks(max_words: int = 24) -> list[str]:
     from aimastery.sysdesign.corpus import build_corpus
 
     return [p.text for p in build_corpus(course_pages(), max_words=max_words)]
+
+
+@dataclass
+class Comparison:
+    """Every index's recall-QPS curve on one set of vectors, and the from-scratch HNSW's speed ratio."""
+
+    curves: dict[str, list[CurvePoint]]  # index name -> points, one per knob value
+    build_s: dict[str, float]
+    scratch_at_target: CurvePoint | None  # the from-scratch HNSW's fastest point with recall >= target
+    hnswlib_at_target: CurvePoint | None
+    ratio: float | None  # QPS of ours / QPS of hnswlib at those two points, re-timed alternately
+    scratch: object  # the from-scratch HNSW index
+
+
+def compare_indexes(data: np.ndarray, queries: np.ndarray, n_lists: int, ef_search: Sequence[int],
+                    nprobe: Sequence[int], k: int = 10, M: int = 16, ef_construction: int = 100,
+                    target: float = 0.95, scratch=None, repeats: int = 3) -> Comparison:
+    """Build the from-scratch HNSW (unless given) and IVF, hnswlib, faiss HNSW and IVF on ``data``; sweep each.
+
+    The QPS ratio at ``target`` recall is timed again with the two indexes
+    alternating, ``repeats`` times (best of each), so that a change in the
+    machine's load hits both alike.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from aimastery.vectordb.exact import exact_knn
+    from aimastery.vectordb.hnsw import HNSW
+    from aimastery.vectordb.ivf import IVF
+
+    truth, _ = exact_knn(data, queries, k)
+    build: dict[str, float] = {}
+
+    def timed(name, make):
+        start = time.perf_counter()
+        made = make()
+        build[name] = time.perf_counter() - start
+        return made
+
+    def scratch_hnsw():
+        index = HNSW(data.shape[1], M=M, ef_construction=ef_construction, capacity=len(data))
+        index.add(data)
+        return index
+
+    with threadpool_limits(1, user_api="blas"):
+        ours = scratch if scratch is not None else timed("HNSW (from scratch)", scratch_hnsw)
+        lib = timed("hnswlib", lambda: HnswlibIndex(data, M=M, ef_construction=ef_construction))
+        fh = timed("faiss HNSW", lambda: FaissHNSWIndex(data, M=M, ef_construction=ef_construction))
+        ivf = timed("IVF (from scratch)", lambda: IVF(n_lists).build(data))
+        fi = timed("faiss IVF", lambda: FaissIVFIndex(data, n_lists))
+        curves = {
+            "HNSW (from scratch)": sweep("HNSW (from scratch)", ours.search_batch, queries, truth, ef_search),
+            "hnswlib": sweep("hnswlib", lib.search_batch, queries, truth, ef_search, repeats=repeats),
+            "faiss HNSW": sweep("faiss HNSW", fh.search_batch, queries, truth, ef_search, repeats=repeats),
+            "IVF (from scratch)": sweep("IVF (from scratch)", ivf.search_batch, queries, truth, nprobe),
+            "faiss IVF": sweep("faiss IVF", fi.search_batch, queries, truth, nprobe, repeats=repeats),
+        }
+        mine, theirs = qps_at_recall(curves["HNSW (from scratch)"], target), qps_at_recall(curves["hnswlib"], target)
+        ratio = None
+        if mine and theirs:
+            best = {"ours": np.inf, "lib": np.inf}
+            for _ in range(repeats):
+                for name, index, ef in (("ours", ours, mine.knob), ("lib", lib, theirs.knob)):
+                    start = time.perf_counter()
+                    index.search_batch(queries, k, ef)
+                    best[name] = min(best[name], time.perf_counter() - start)
+            ratio = best["lib"] / best["ours"]
+    return Comparison(curves, build, mine, theirs, ratio, ours)

@@ -180,8 +180,14 @@ class PgVectorStore:
             return cur.rowcount
 
     def query(self, tenant: str, collection: str, vector: np.ndarray, k: int = 10, where: dict | None = None,
-              ef_search: int | None = None) -> list[tuple[str, float, dict]]:
-        """(id, cosine similarity, metadata), best first. No tenant in the SQL: the policy adds it."""
+              ef_search: int | None = None, iterative_scan: bool = False) -> list[tuple[str, float, dict]]:
+        """(id, cosine similarity, metadata), best first. No tenant in the SQL: the policy adds it.
+
+        With an HNSW index, the index returns its ``ef_search`` nearest rows and
+        the filters (the policy's tenant, ``where``) are applied to those: a
+        small tenant can get fewer than ``k`` rows. ``iterative_scan`` (pgvector
+        0.8) lets the scan go on until ``k`` rows pass the filters.
+        """
         q = _vec(normalize(np.asarray(vector).reshape(1, -1))[0])
         sql = "SELECT id, 1 - (embedding <=> %s::vector), metadata FROM items WHERE collection = %s"
         params: list = [q, collection]
@@ -192,10 +198,16 @@ class PgVectorStore:
         params += [q, k]
         with self.conn.transaction(), self.conn.cursor() as cur:
             self._tenant(cur, tenant)
-            if ef_search:
+            if ef_search:  # use the HNSW index: on a small table the planner would rather scan it all
                 cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+                cur.execute("SET LOCAL enable_seqscan = off")
+            if iterative_scan:
+                cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             cur.execute(sql, params)
-            return [(i, float(s), m) for i, s, m in cur.fetchall()]
+            rows = [(i, float(s), m) for i, s, m in cur.fetchall()]
+        if iterative_scan:  # relaxed order: nearly sorted; sort it
+            rows.sort(key=lambda r: -r[1])
+        return rows
 
     def count_visible(self, tenant: str | None) -> int:
         """Rows the app role sees with ``tenant`` named (or none named): the policy at work."""
