@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import fcntl
 import filecmp
-import hashlib
 import json
 import math
 import os
@@ -47,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from aimastery.atomic import atomic_path, write_text_atomic
+from aimastery.atomic import atomic_path, sha256_file, write_text_atomic
 
 FORMAT = "aimastery-vectorstore-1"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -157,14 +156,6 @@ class SnapshotFile(BaseModel):
     files: dict[str, str]  # relative path -> SHA-256
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -181,7 +172,7 @@ def _save_npy(path: Path, array: np.ndarray) -> str:
             f.flush()
             os.fsync(f.fileno())
     _fsync_dir(path.parent)
-    return _sha256(path)
+    return sha256_file(path)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -260,7 +251,7 @@ class VectorStore:
         path = self.path / "segments" / name
         if not path.is_file():
             raise CorruptStore(f"the segment file {name} recorded in the manifest is missing")
-        if _sha256(path) != sha:
+        if sha256_file(path) != sha:
             raise CorruptStore(f"the segment file {name} does not match its recorded SHA-256")
         return np.load(path, allow_pickle=False)
 
@@ -477,7 +468,7 @@ class VectorStore:
             for name in files:
                 shutil.copyfile(self.path / "segments" / name, partial / "segments" / name)
         rels = ["store.sqlite"] + [f"segments/{name}" for name in files]
-        info = SnapshotFile(format=FORMAT, lsn=lsn, files={r: _sha256(partial / r) for r in rels})
+        info = SnapshotFile(format=FORMAT, lsn=lsn, files={r: sha256_file(partial / r) for r in rels})
         write_text_atomic(partial / "SNAPSHOT.json", info.model_dump_json(indent=1))
         os.replace(partial, dest)
         return info
@@ -498,7 +489,7 @@ class VectorStore:
             path = snapshot / rel
             if ".." in Path(rel).parts or not path.is_file():
                 raise CorruptStore(f"the snapshot lacks {rel}")
-            if _sha256(path) != sha:
+            if sha256_file(path) != sha:
                 raise CorruptStore(f"{rel} in the snapshot does not match its SHA-256: the backup is damaged")
         conn = sqlite3.connect(f"file:{snapshot / 'store.sqlite'}?mode=ro", uri=True)
         try:
