@@ -179,15 +179,8 @@ class PgVectorStore:
             cur.execute("DELETE FROM items WHERE collection = %s AND id = ANY(%s)", (collection, ids))
             return cur.rowcount
 
-    def query(self, tenant: str, collection: str, vector: np.ndarray, k: int = 10, where: dict | None = None,
-              ef_search: int | None = None, iterative_scan: bool = False) -> list[tuple[str, float, dict]]:
-        """(id, cosine similarity, metadata), best first. No tenant in the SQL: the policy adds it.
-
-        With an HNSW index, the index returns its ``ef_search`` nearest rows and
-        the filters (the policy's tenant, ``where``) are applied to those: a
-        small tenant can get fewer than ``k`` rows. ``iterative_scan`` (pgvector
-        0.8) lets the scan go on until ``k`` rows pass the filters.
-        """
+    def _select(self, collection: str, vector: np.ndarray, k: int, where: dict | None) -> tuple[str, list]:
+        """The query's SQL: no tenant in it, the policy adds that."""
         q = _vec(normalize(np.asarray(vector).reshape(1, -1))[0])
         sql = "SELECT id, 1 - (embedding <=> %s::vector), metadata FROM items WHERE collection = %s"
         params: list = [q, collection]
@@ -195,19 +188,50 @@ class PgVectorStore:
             sql += " AND metadata @> %s::jsonb"  # containment: every given field equals its value
             params.append(json.dumps(where))
         sql += " ORDER BY embedding <=> %s::vector LIMIT %s"  # the one form an HNSW index can serve
-        params += [q, k]
+        return sql, params + [q, k]
+
+    def _settings(self, cur, tenant: str, ef_search: int | None, iterative_scan: bool) -> None:
+        self._tenant(cur, tenant)
+        if ef_search:  # use the HNSW index, as the planner does on a large table (a small one it scans and sorts)
+            cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("SET LOCAL enable_sort = off")
+        if iterative_scan:
+            cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+
+    def query(self, tenant: str, collection: str, vector: np.ndarray, k: int = 10, where: dict | None = None,
+              ef_search: int | None = None, iterative_scan: bool = False) -> list[tuple[str, float, dict]]:
+        """(id, cosine similarity, metadata), best first, of the tenant's rows.
+
+        With an HNSW index, the index yields its ``ef_search`` nearest rows and
+        the filters (the policy's tenant, ``where``) are applied to those: a
+        selective filter can leave fewer than ``k`` rows. ``iterative_scan``
+        (pgvector 0.8) lets the scan go on until ``k`` rows pass.
+        """
+        sql, params = self._select(collection, vector, k, where)
         with self.conn.transaction(), self.conn.cursor() as cur:
-            self._tenant(cur, tenant)
-            if ef_search:  # use the HNSW index: on a small table the planner would rather scan it all
-                cur.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-                cur.execute("SET LOCAL enable_seqscan = off")
-            if iterative_scan:
-                cur.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            self._settings(cur, tenant, ef_search, iterative_scan)
             cur.execute(sql, params)
             rows = [(i, float(s), m) for i, s, m in cur.fetchall()]
         if iterative_scan:  # relaxed order: nearly sorted; sort it
             rows.sort(key=lambda r: -r[1])
         return rows
+
+    def plan(self, tenant: str, collection: str, vector: np.ndarray, k: int = 10, where: dict | None = None,
+             ef_search: int | None = None) -> str:
+        """How PostgreSQL runs that query: its plan's nodes, outermost first, e.g.
+        ``Limit > Index Scan (items_hnsw)``."""
+        sql, params = self._select(collection, vector, k, where)
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            self._settings(cur, tenant, ef_search, False)
+            cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            node = cur.fetchone()[0][0]["Plan"]
+        steps = []
+        while node:
+            name = node["Node Type"]
+            steps.append(f"{name} ({node['Index Name']})" if "Index Name" in node else name)
+            node = (node.get("Plans") or [None])[0]
+        return " > ".join(steps)
 
     def count_visible(self, tenant: str | None) -> int:
         """Rows the app role sees with ``tenant`` named (or none named): the policy at work."""
