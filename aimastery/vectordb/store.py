@@ -543,17 +543,17 @@ def _check_vectors(vectors, dim: int, n: int, what: str = "vectors") -> np.ndarr
     except (TypeError, ValueError):
         raise InvalidInput(f"{what} must be numbers, an array of shape ({n}, {dim})") from None
     if x.size == 0:
-        raise InvalidInput(f"the {what} are empty; a {dim}-dimensional vector is accepted")
+        raise InvalidInput(f"no numbers in the {what}; {dim}-dimensional vectors are accepted")
     if what == "query" and x.ndim == 1:
         x = x[None, :]
     if x.ndim != 2 or x.shape != (n, dim):
-        raise InvalidInput(f"{what} have shape {x.shape}; this collection takes {dim}-dimensional vectors, "
-                           f"shape ({n}, {dim})")
+        raise InvalidInput(f"the {what} array has shape {x.shape}; this collection takes {dim}-dimensional "
+                           f"vectors, shape ({n}, {dim})")
     if not np.isfinite(x).all():
-        raise InvalidInput(f"{what} contain NaN or infinite values; only finite numbers are accepted")
+        raise InvalidInput(f"the {what} hold NaN or infinite values; only finite numbers are accepted")
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     if (norms == 0).any():
-        raise InvalidInput(f"{what} include a zero vector, which has no direction (cosine is undefined)")
+        raise InvalidInput(f"the {what} hold a zero vector, which has no direction (cosine is undefined)")
     return (x / norms).astype(np.float32)
 
 

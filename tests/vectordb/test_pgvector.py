@@ -73,10 +73,16 @@ def test_pgvector_hnsw_index_is_approximate_but_close(pg):
     pg.upsert("ann", "docs", [f"n{i}" for i in range(2000)], x)
     qs = data(5, 20)
     exact = [[i for i, _, _ in pg.query("ann", "docs", q, k=10)] for q in qs]
+    pg.upsert("ann-small", "docs", [f"m{i}" for i in range(20)], data(6, 20))  # 1 % of the rows
     pg.create_hnsw_index(m=16, ef_construction=64)
     try:
         approx = [[i for i, _, _ in pg.query("ann", "docs", q, k=10, ef_search=200)] for q in qs]
+        assert "items_hnsw" in pg.plan("ann", "docs", qs[0], k=10, ef_search=200)
+        # the index yields its ef_search nearest rows of every tenant; the policy then drops the others'
+        small = [len(pg.query("ann-small", "docs", q, k=10, ef_search=10)) for q in qs]
+        iterative = [len(pg.query("ann-small", "docs", q, k=10, ef_search=10, iterative_scan=True)) for q in qs]
     finally:
         pg.drop_hnsw_index()
     recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approx, exact)])
     assert recall >= 0.9
+    assert np.mean(small) < 5 and min(iterative) == 10

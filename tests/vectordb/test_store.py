@@ -98,7 +98,7 @@ BAD_CALLS = {
                             InvalidInput, "strings, finite numbers"),
     "unknown tenant": (lambda s: s.upsert("nobody", "docs", ["x"], np.ones((1, DIM))), NotFound, "no tenant"),
     "unknown collection": (lambda s: s.query("acme", "nope", np.ones(DIM)), NotFound, r"its collections: \['docs'\]"),
-    "empty query": (lambda s: s.query("acme", "docs", []), InvalidInput, "empty"),
+    "empty query": (lambda s: s.query("acme", "docs", []), InvalidInput, "no numbers in the query"),
     "query of the wrong dimension": (lambda s: s.query("acme", "docs", np.ones(3)), InvalidInput, "8-dim"),
     "NaN query": (lambda s: s.query("acme", "docs", np.full(DIM, np.nan)), InvalidInput, "NaN"),
     "k of 0": (lambda s: s.query("acme", "docs", np.ones(DIM), k=0), InvalidInput, "k is a whole number"),
