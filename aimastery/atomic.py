@@ -2,11 +2,13 @@
 
 Every writer in the course (checkpoints, IDX files, lab reports, the lock
 file) goes through :func:`atomic_path`: write to a temporary file in the same
-folder, then ``os.replace`` it over the target in one step.
+folder, then ``os.replace`` it over the target in one step. Readers check what
+was written with :func:`sha256_file`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -34,3 +36,12 @@ def write_text_atomic(path: str | Path, text: str) -> None:
     """``Path(path).write_text(text)`` (UTF-8), atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as hex (read in 1 MiB chunks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

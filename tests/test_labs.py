@@ -137,6 +137,8 @@ def test_find_lab_lists_what_exists(tmp_path):
     make_lab(tmp_path, "week01_autodiff")
     make_lab(tmp_path, "week04_mlp")
     make_lab(tmp_path, "capstone_service")
+    make_lab(tmp_path, "vector_search")
+    assert find_lab("vector", tmp_path).name == "vector_search"
     assert find_lab("4", tmp_path).name == "week04_mlp"
     assert find_lab(1, tmp_path).name == "week01_autodiff"
     assert find_lab("Capstone", tmp_path).name == "capstone_service"

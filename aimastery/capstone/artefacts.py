@@ -20,7 +20,6 @@ in, so a reader never sees a half-written set.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from aimastery.atomic import sha256_file
 from aimastery.capstone.features import TfidfFeatures
 from aimastery.config import REPO_ROOT
 
@@ -67,14 +67,6 @@ class ArtefactError(RuntimeError):
 def default_artefacts_dir() -> Path:
     """``$AIM_ARTEFACTS_DIR`` if set, else ``artefacts/capstone`` in the repository."""
     return Path(os.environ.get(ARTEFACTS_ENV) or REPO_ROOT / "artefacts" / "capstone")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimastery.config import REPO_ROOT
-from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_key, lab_title
+from aimastery.labs.generate import LABS, LAB_DIR_RE, NAMED_LABS, lab_key, lab_title
 from aimastery.labs.results_cache import ResultsCache
 
 
@@ -172,18 +172,18 @@ def available_labs(root: Path = LABS) -> list[Path]:
     if not root.exists():
         return []
     labs = [p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)]
-    return sorted(labs, key=lambda p: (lab_key(p) == "capstone", p.name))  # the weeks, then the capstone
+    return sorted(labs, key=lambda p: (not lab_key(p).isdigit(), p.name))  # the weeks, then the named labs
 
 
 def find_lab(week: str | int, root: Path = LABS) -> Path:
-    """The lab folder of ``week`` ("01", "1", 1 or "capstone") under ``root``; a clear error otherwise."""
+    """The lab folder of ``week`` ("01", "1", 1, "capstone" or "vector") under ``root``; a clear error otherwise."""
     labs = available_labs(root)
     listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
     wanted = str(week).strip().lower()
     example = lab_key(labs[0]) if labs else "01"
     if not wanted:
         raise LookupError(f"Say which lab to check, e.g. make lab-check WEEK={example}. Labs that exist: {listing}")
-    if wanted != "capstone":
+    if wanted not in NAMED_LABS:
         try:
             wanted = f"{int(wanted):02d}"
         except ValueError:

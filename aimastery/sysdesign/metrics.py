@@ -1,8 +1,8 @@
 """Ranking metrics for retrieval and recommendation.
 
 Taught in ``book/sysdesign/rag_at_scale.md`` (recall@k and MRR of a
-retriever) and ``book/sysdesign/recommendations.md`` (recall@k and catalogue
-coverage of a recommender). A ranking is a sequence of ids, best first; the
+retriever), ``book/sysdesign/recommendations.md`` (recall@k and catalogue
+coverage of a recommender) and ``book/vector_search.md`` (nDCG). A ranking is a sequence of ids, best first; the
 relevant ids are a set.
 """
 
@@ -48,6 +48,24 @@ def reciprocal_rank(ranked: Sequence[Hashable], relevant: Iterable[Hashable], k:
         if x in relevant:
             return 1.0 / rank
     return 0.0
+
+
+def ndcg_at_k(ranked: Sequence[Hashable], relevant: Iterable[Hashable], k: int) -> float:
+    """Normalised discounted cumulative gain of the first ``k`` with binary relevance (Järvelin & Kekäläinen).
+
+    ``DCG = sum over relevant ids at rank r <= k of 1 / log2(r + 1)``, divided
+    by the DCG of the ideal ranking (every relevant id first), so 1 is perfect.
+    Unlike recall@k it rewards finding the relevant ids *early*.
+    """
+    _check_k(k)
+    relevant = set(relevant)
+    if not relevant:
+        raise ValueError("nDCG is undefined without relevant ids")
+    if len(set(ranked)) != len(ranked):
+        raise ValueError("ranked repeats ids; deduplicate it with unique_in_order first")
+    dcg = sum(1.0 / np.log2(rank + 1) for rank, x in enumerate(ranked[:k], start=1) if x in relevant)
+    ideal = sum(1.0 / np.log2(rank + 1) for rank in range(1, min(k, len(relevant)) + 1))
+    return float(dcg / ideal)
 
 
 def catalogue_coverage(recommendations: Iterable[Iterable[Hashable]], n_items: int) -> float:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aimastery.sysdesign.metrics import catalogue_coverage, recall_at_k, reciprocal_rank, unique_in_order
+from aimastery.sysdesign.metrics import catalogue_coverage, ndcg_at_k, recall_at_k, reciprocal_rank, unique_in_order
 from aimastery.sysdesign.retrieval import BM25, DenseIndex, reciprocal_rank_fusion, tokenize, top_k
 
 
@@ -100,3 +100,26 @@ def test_metrics():
         recall_at_k(["a", "a"], {"a"}, 2)
     with pytest.raises(ValueError, match="relevant"):
         reciprocal_rank(["a"], set())
+
+
+def test_ndcg_by_hand():
+    assert ndcg_at_k(["a", "b", "c"], {"a"}, 3) == 1.0
+    assert ndcg_at_k(["x", "a"], {"a"}, 2) == pytest.approx(1 / math.log2(3))
+    assert ndcg_at_k(["x", "y"], {"a"}, 2) == 0.0
+    assert ndcg_at_k(["a", "x", "b"], {"a", "b"}, 3) == pytest.approx((1 + 0.5) / (1 + 1 / math.log2(3)))
+    with pytest.raises(ValueError, match="repeats"):
+        ndcg_at_k(["a", "a"], {"a"}, 2)
+
+
+@given(st.lists(st.integers(0, 9), min_size=2, max_size=10, unique=True), st.sets(st.integers(0, 12), min_size=1),
+       st.integers(1, 10))
+def test_ndcg_matches_scikit_learn(ranked, relevant, k):
+    from sklearn.metrics import ndcg_score
+
+    items = sorted(set(ranked) | relevant)
+    true = np.array([[1.0 if i in relevant else 0.0 for i in items]])
+    # scores that order `ranked` first, best first, and every other item after it
+    score = {x: len(ranked) - r for r, x in enumerate(ranked)}
+    pred = np.array([[score.get(i, -1.0 - j * 1e-3) for j, i in enumerate(items)]])
+    if set(ranked) >= relevant or k <= len(ranked):  # sklearn ranks every item; we rank only `ranked`
+        assert ndcg_at_k(ranked, relevant, k) == pytest.approx(ndcg_score(true, pred, k=k), abs=1e-9)

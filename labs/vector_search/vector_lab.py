@@ -1,0 +1,108 @@
+"""Vector search lab — the search layer of HNSW, a tenant-filtered query, and weighted RRF.
+
+The chapter (book/vector_search.md) walks HNSW greedily down its upper
+layers and searches layer 0 with the course's finished index. Here you write
+the pieces yourself, on a graph given to you (the layer 0 of an HNSW index
+built by ``aimastery.vectordb.hnsw.HNSW``):
+
+1. ``search_layer``: the best-first beam search that keeps the ``ef``
+   nearest nodes it has seen;
+2. ``tenant_search``: the same walk over a graph that several tenants share,
+   answering with the ``k`` nearest nodes of *one* tenant;
+3. ``weighted_rrf``: reciprocal-rank fusion with a weight per ranking, over
+   the candidates one tenant may see.
+
+``make lab-check WEEK=vector`` tells you how far you are.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from aimastery.vectordb.exact import normalize
+from aimastery.vectordb.hnsw import HNSW
+
+
+@dataclass
+class Graph:
+    """A navigable graph over unit vectors: ``neighbours[i]`` are the ids node ``i`` links to."""
+
+    vectors: np.ndarray  # (n, d) float32, unit length
+    neighbours: list[list[int]]
+    entry: int  # where every search starts
+
+    def distances(self, q: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+        """Cosine distances ``1 - x·q`` from ``q`` to the nodes ``ids``, shape (len(ids),)."""
+        return 1.0 - self.vectors[np.asarray(ids, dtype=np.int64)] @ q
+
+
+def build_graph(vectors: np.ndarray, M: int = 8, ef_construction: int = 64, seed: int = 0) -> Graph:
+    """Layer 0 of an HNSW index over ``vectors`` (given: you search it, you do not build it)."""
+    index = HNSW(vectors.shape[1], M=M, ef_construction=ef_construction, capacity=len(vectors), seed=seed)
+    index.add(vectors)
+    return Graph(index.vectors[:len(vectors)].copy(),
+                 [index.neighbours(i, 0).tolist() for i in range(len(vectors))], index.entry)
+
+
+# ----- Task 1: the search layer
+
+
+def search_layer(graph: Graph, q: np.ndarray, entry_points: list[int], ef: int) -> list[tuple[float, int]]:
+    """The ``ef`` nearest nodes to ``q`` that a best-first walk from ``entry_points`` finds.
+
+    Returns ``(distance, id)`` pairs, nearest first, at most ``ef`` of them,
+    no id twice. Keep two heaps: ``candidates`` (a min-heap of nodes still to
+    expand) and ``results`` (the ``ef`` best seen so far, as a max-heap:
+    push ``(-distance, id)``). Pop the nearest candidate; stop when it is
+    farther than the worst result while ``results`` is full; otherwise look
+    at its neighbours not yet visited, and keep each one that is nearer than
+    the worst result (or while fewer than ``ef`` results are held).
+    """
+    # TODO: visited set; candidates min-heap; results max-heap of (-d, id) trimmed to ef
+    raise NotImplementedError('Vector search lab · search_layer in vector_lab.py: not implemented yet (the TODO just above says what to write)')
+
+
+def knn(graph: Graph, q: np.ndarray, k: int, ef: int) -> list[int]:
+    """The ``k`` nearest ids by your ``search_layer`` from the graph's entry point (given)."""
+    q = normalize(np.asarray(q, dtype=np.float32).reshape(1, -1))[0]
+    return [n for _, n in search_layer(graph, q, [graph.entry], max(ef, k))[:k]]
+
+
+# ----- Task 2: a tenant-filtered query over a shared graph
+
+
+def tenant_search(graph: Graph, tenants: Sequence[str], tenant: str, q: np.ndarray, k: int,
+                  ef: int) -> list[int]:
+    """The ids of the ``k`` nodes of ``tenant`` nearest to ``q``, nearest first (fewer if it owns fewer).
+
+    ``tenants[i]`` names the owner of node ``i``. The walk starts at
+    ``graph.entry`` whoever owns it and passes *through* every tenant's
+    nodes (the graph is only navigable whole), but only ``tenant``'s nodes
+    may enter the results; keep up to ``max(ef, k)`` of them. A tenant that
+    owns no node is an error (``ValueError`` naming it), not an empty answer.
+    """
+    # TODO: like search_layer, but a node enters `results` only if tenants[node] == tenant
+    raise NotImplementedError('Vector search lab · tenant_search in vector_lab.py: not implemented yet (the TODO just above says what to write)')
+
+
+# ----- Task 3: weighted reciprocal-rank fusion over one tenant's candidates
+
+
+def weighted_rrf(rankings: Sequence[Sequence[Hashable]], weights: Sequence[float],
+                 allowed: set | None = None, k: int = 60) -> list[tuple[Hashable, float]]:
+    """Fuse rankings by ``score(d) = sum over rankings r of weights[r] / (k + rank_r(d))``, best first.
+
+    - Only ids in ``allowed`` take part (all ids when ``allowed`` is None). Drop
+      the others from each ranking *before* ranking, so that a tenant's best
+      candidate has rank 1 in its own view.
+    - Ranks count from 1. One weight per ranking, each >= 0, else ``ValueError``;
+      a ranking that repeats an id is a ``ValueError`` too.
+    - Ties keep the order in which ids were first seen (ranking by ranking).
+    Returns ``(id, score)`` pairs.
+    """
+    # TODO: check weights; filter each ranking; accumulate w / (k + rank) with ranks from 1; stable sort
+    raise NotImplementedError('Vector search lab · weighted_rrf in vector_lab.py: not implemented yet (the TODO just above says what to write)')
