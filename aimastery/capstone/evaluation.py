@@ -63,6 +63,22 @@ def scores_table(evaluations: Sequence[Evaluation]):
     return pd.DataFrame(rows).set_index("model")
 
 
+def accuracy_table(scores: dict[str, dict[str, Evaluation]]):
+    """A pandas DataFrame of accuracies: one row per model, one column per evaluation set (``scores[model][set]``)."""
+    import pandas as pd
+
+    return pd.DataFrame({model: {where: ev.accuracy for where, ev in by_set.items()}
+                         for model, by_set in scores.items()}).T
+
+
+def recall_table(scores: dict[str, dict[str, Evaluation]], where: str):
+    """Each model's recall per class on one evaluation set: rows models, columns labels."""
+    import pandas as pd
+
+    return pd.DataFrame({model: dict(zip(by_set[where].labels, by_set[where].recall.tolist()))
+                         for model, by_set in scores.items()}).T
+
+
 def plot_confusion_matrices(evaluations: Sequence[Evaluation]):
     """One confusion matrix per model, side by side, counts in each cell."""
     import matplotlib.pyplot as plt
