@@ -25,7 +25,7 @@ MAX_BATCH = 100
 #: bidirectional marks: Cf), private-use and unassigned code points (Co, Cn), surrogates (Cs), and
 #: combining marks on their own (M), which have nothing to sit on.
 VISIBLE_CATEGORIES = frozenset("LNPS")
-VISIBLE_RULE = "a letter, number, punctuation mark or symbol (Unicode categories L, N, P, S)"
+VISIBLE_RULE = "a letter, number, punctuation mark or symbol: Unicode categories L, N, P, S"
 
 
 def is_visible(char: str) -> bool:
@@ -84,7 +84,7 @@ class IssueIn(BaseModel):
     title: str = Field(
         min_length=1, max_length=MAX_TITLE_CHARS,
         json_schema_extra=_publish_visible_pattern,
-        description=f"The title: at least one visible character, {VISIBLE_RULE}.")
+        description=f"The title: at least one visible character ({VISIBLE_RULE}).")
     body: str = Field(
         default="", max_length=MAX_BODY_CHARS,
         description="The body (Markdown); may be empty, as on GitHub.")

@@ -77,6 +77,14 @@ class _Writer:
             v += self.pick(["rc1", "rc2", ".dev3", "b1", "-beta"])
         return ("v" if self.maybe(0.4) else "") + v
 
+    def version_pair(self) -> tuple[str, str]:
+        """An older and a newer version of the same project (the last that worked, the first that broke)."""
+        r = self.rng
+        major, minor = r.randint(0, 4), r.randint(0, 17)
+        old = f"{major}.{minor}.{r.randint(0, 9)}"
+        new = f"{major}.{minor + r.randint(1, 2)}.0" if self.maybe(0.6) else f"{major + 1}.0.{r.randint(0, 2)}"
+        return old, new
+
     def python(self) -> str:
         return f"{self.python_minor()}.{self.rng.randint(0, 9)}"
 
@@ -285,7 +293,7 @@ def bug_behaviour(w: _Writer) -> tuple[str, str]:
 
 
 def bug_regression(w: _Writer) -> tuple[str, str]:
-    old, new, comp = w.version(), w.version(), w.component()
+    (old, new), comp = w.version_pair(), w.component()
     what = w.pick(["stopped working", "no longer works", "is broken", "behaves differently", "got much slower",
                    "fails to start", "ignores my config"])
     title = w.pick([f"{comp} {what} in {new}", f"Regression: {comp} {what} after {old} -> {new}",
@@ -336,59 +344,81 @@ def bug_build(w: _Writer) -> tuple[str, str]:
 
 # ----- feature requests
 
+def _wish(w: _Writer) -> tuple[str, str, str, bool]:
+    """What a feature request asks for: a capability (a verb phrase) or a thing (a noun phrase).
+
+    Returns (cap, thing, the sentence that asks for it, whether it is the
+    capability): the title and the body then speak of the same one.
+    """
+    cap, thing, comp = w.capability(), w.thing(), w.component()
+    if w.maybe(0.55):
+        return cap, thing, f"Let the {comp} {cap}.", True
+    return cap, thing, f"{thing[0].upper()}{thing[1:]}.", False
+
+
 def feature_question(w: _Writer) -> tuple[str, str]:
     """A feature request asked as a question, as most real ones are."""
-    cap, thing, comp = w.capability(), w.thing(), w.component()
+    cap, thing, wish, by_cap = _wish(w)
+    comp = w.component()
     title = w.pick([
-        f"Is it possible to {cap}?", f"Would it make sense to {cap}?", f"Any plans to support {thing}?",
-        f"Could you add {thing}?", f"Can we have {thing}?", f"Would you be open to adding {thing}?",
-        f"Would you accept a PR for {thing}?", f"Is there any interest in {thing}?", f"Would you consider {thing}?",
-        f"Could the {comp} {cap}?", f"Support for {thing}?", f"Any chance of {thing}?", f"Is {thing} on the roadmap?",
+        f"Is it possible to {cap}?", f"Would it make sense to {cap}?", f"Could the {comp} {cap}?",
         f"How about an option to {cap}?", f"Can the {comp} be made to {cap}?", f"Possible to {cap}?",
+        f"Would it be possible to {cap}?", f"Could we {cap}?",
+    ] if by_cap else [
+        f"Any plans to support {thing}?", f"Could you add {thing}?", f"Can we have {thing}?",
+        f"Would you be open to adding {thing}?", f"Would you accept a PR for {thing}?",
+        f"Is there any interest in {thing}?", f"Would you consider {thing}?", f"Support for {thing}?",
+        f"Any chance of {thing}?", f"Is {thing} on the roadmap?",
     ])
+    what = f"the {comp} could {cap}" if by_cap else f"there was {thing}"
     body = w.pick([
-        f"It would be {w.pick(['great', 'nice', 'really useful', 'awesome'])} if the {comp} could {cap}. {w.pick(P.RATIONALES)} {w.pick(P.OFFERS)}",
-        f"{w.pick(P.RATIONALES)} {w.pick(['Right now', 'Currently', 'At the moment'])} there's no way to {cap}, "
+        f"It would be {w.pick(['great', 'nice', 'really useful', 'awesome'])} if {what}. {w.pick(P.RATIONALES)} {w.pick(P.OFFERS)}",
+        f"{w.pick(P.RATIONALES)} {w.pick(['Right now', 'Currently', 'At the moment'])} there's no way to do this, "
         f"so {w.pick(['I work around it with a script', 'we patch it locally', 'we use another tool for that step'])}. {w.pick(P.OFFERS)}",
         f"{w.pick(P.OTHER_TOOLS)} has this and I miss it here. {w.pick(P.OFFERS)}",
-        f"I'd love to see {thing}. {w.pick(P.RATIONALES)}",
-        f"Something like:\n\n{w.snippet()}\n\nwould {cap}. {w.pick(P.OFFERS)}",
+        f"I'd love to see this. {w.pick(P.RATIONALES)}",
+        f"Something like:\n\n{w.snippet()}\n\n{w.pick(P.OFFERS)}",
     ])
-    return title, _shape(w, lambda: _feature_template(w, cap, thing), lambda: body, w.pick(P.RATIONALES), p_form=0.25)
+    return title, _shape(w, lambda: _feature_template(w, wish), lambda: body, w.pick(P.RATIONALES), p_form=0.25)
 
 
 def feature_statement(w: _Writer) -> tuple[str, str]:
     """A feature request stated as one: "Add ...", "Support ...", "[Feature Request] ..."."""
-    cap, thing, comp = w.capability(), w.thing(), w.component()
+    cap, thing, wish, by_cap = _wish(w)
+    comp = w.component()
     title = w.pick([
-        f"Add {thing}", f"Feature request: {cap}", f"Allow the {comp} to {cap}", f"Option to {cap}",
-        f"[Proposal] {cap}", f"It would be nice if the {comp} could {cap}", f"Support {thing}",
-        f"[FEATURE] {thing}", f"Make it possible to {cap}", f"New flag: --{w.pick(P.OPTIONS).replace('_', '-')}",
-        f"{thing.capitalize()}", f"[Feature Request] {thing}", f"RFC: {thing}", f"[RFE] {thing}",
-        f"Feature: {cap}", f"Expose {w.pick(P.OPTIONS)} in the {comp}", f"Make `{w.pick(P.PARAMS)}` configurable",
-        f"Request: {thing}", f"Provide {thing}", f"{thing} would be nice", f"Let users {cap}",
+        f"Feature request: {cap}", f"Allow the {comp} to {cap}", f"Option to {cap}", f"[Proposal] {cap}",
+        f"It would be nice if the {comp} could {cap}", f"Make it possible to {cap}", f"Feature: {cap}",
+        f"Let users {cap}",
+    ] if by_cap else [
+        f"Add {thing}", f"Support {thing}", f"[FEATURE] {thing}", f"{thing[0].upper()}{thing[1:]}",
+        f"[Feature Request] {thing}", f"RFC: {thing}", f"[RFE] {thing}", f"Request: {thing}", f"Provide {thing}",
+        f"{thing} would be nice",
+    ] if w.maybe(0.85) else [
+        f"New flag: --{w.pick(P.OPTIONS).replace('_', '-')}", f"Expose {w.pick(P.OPTIONS)} in the {comp}",
+        f"Make `{w.pick(P.PARAMS)}` configurable",
     ])
     return title, _shape(
-        w, lambda: _feature_template(w, cap, thing),
+        w, lambda: _feature_template(w, wish),
         lambda: w.pick([
-            f"Would you accept a PR that lets the {comp} {cap}? {w.pick(P.RATIONALES)} {w.pick(P.OFFERS)}",
-            f"{w.pick(P.RATIONALES)} Being able to {cap} would fix that. {w.pick(P.OFFERS)}",
-            f"Proposal: {thing}.\n\n{w.snippet()}\n\n{w.pick(P.OFFERS)}",
+            f"Would you accept a PR for this? {w.pick(P.RATIONALES)} {w.pick(P.OFFERS)}",
+            f"{w.pick(P.RATIONALES)} {wish} {w.pick(P.OFFERS)}",
+            f"Proposal: {wish[0].lower()}{wish[1:]}\n\n{w.snippet()}\n\n{w.pick(P.OFFERS)}",
             f"+1 for this, {w.pick(P.OTHER_TOOLS)} does it and it's really handy.",
         ]),
         w.pick(P.RATIONALES),
     )
 
 
-def _feature_template(w: _Writer, cap: str, thing: str) -> str:
+def _feature_template(w: _Writer, wish: str) -> str:
     """GitHub's feature-request template or an issue form, filled in (or not quite)."""
     if w.maybe(0.5):
         return (f"**Is your feature request related to a problem? Please describe.**\n"
                 f"{_placeholder(w, w.pick(P.RATIONALES), 'A clear and concise description of what the problem is. Ex. I am always frustrated when [...]')}\n\n"
-                f"**Describe the solution you'd like**\n{_placeholder(w, f'Let me {cap}.', 'A clear and concise description of what you want to happen.')}\n\n"
+                f"**Describe the solution you'd like**\n{_placeholder(w, wish, 'A clear and concise description of what you want to happen.')}\n\n"
                 f"**Describe alternatives you've considered**\n{w.pick(P.ALTERNATIVES)}\n\n"
                 f"**Additional context**\n{w.pick(['_No response_', 'Add any other context or screenshots about the feature request here.', w.pick(P.OFFERS)])}")
-    return _form(w, [("Feature description", thing[0].upper() + thing[1:]), ("Use case", w.pick(P.RATIONALES)),
+    return _form(w, [("Feature description", wish), ("Use case", w.pick(P.RATIONALES)),
                      ("Alternatives", w.pick(P.ALTERNATIVES)),
                      ("Are you willing to contribute?", w.pick(["Yes", "Maybe, with some guidance", "No"]))])
 
@@ -476,33 +506,42 @@ def question_support(w: _Writer) -> tuple[str, str]:
 # ----- documentation
 
 def docs_page(w: _Writer) -> tuple[str, str]:
-    """A page that is wrong, outdated, broken or has a typo."""
+    """A page that is wrong, outdated, broken or has a typo (the title and the body name the same fault)."""
     page, option = w.pick(P.PAGES), w.pick(P.OPTIONS)
+    flag = option.replace("_", "-")
     wrong, right = w.pick(P.TYPO_PAIRS)
     claim, truth = w.pick(P.DOC_WRONG_CLAIMS)
     fill = dict(option=option, a=w.pick(["3", "None", "true", "10"]), b=w.pick(["5", "30", "false", "0"]),
-                func=w.pick(P.FUNCS), param=w.pick(P.PARAMS), v=w.version(), v2=w.version(), flag=option.replace("_", "-"))
+                func=w.pick(P.FUNCS), param=w.pick(P.PARAMS), v=w.version(), v2=w.version(), flag=flag)
     claim, truth = claim.format(**fill), truth.format(**fill)
+    part = w.pick(P.DOC_PARTS).format(topic=w.pick(P.TOPICS))
     problem = w.pick(P.DOC_PROBLEMS)
-    title = w.pick([
-        f"Typo in {page}: '{wrong}' should be '{right}'", f"Broken link in {page}", f"{page} {problem}",
-        f"{page} still mentions the removed `--{option.replace('_', '-')}` flag", f"docs: wrong default for `{option}`",
-        f"Outdated screenshot in {page}", f"Docs: {page} is out of date", f"{page} says {claim}, but {truth}",
-        f"typo in docs", f"Fix typo in {page}", f"{page}: dead link", f"Wrong information in {page}",
-        f"docs: {w.pick(P.DOC_PARTS).format(topic=w.pick(P.TOPICS))} in {page} {problem}",
-        f"{page} returns 404", f"Incorrect statement about `{option}` in the docs",
-    ])
+    faults = {  # kind of fault: (titles, the sentence that says what is wrong)
+        "typo": ([f"Typo in {page}: '{wrong}' should be '{right}'", "typo in docs", f"Fix typo in {page}",
+                  f"Small typo on {page}"], f"'{wrong}' should be '{right}'."),
+        "link": ([f"Broken link in {page}", f"{page}: dead link", f"{page} returns 404", f"Link to {part} is broken"],
+                 f"the link in {part} points to a page that does not exist (404)."),
+        "claim": ([f"{page} says {claim}, but {truth}", f"Wrong information in {page}",
+                   f"Incorrect statement about `{option}` in the docs", f"docs: `{option}` is described wrong"],
+                  f"it says {claim}, but {truth}."),
+        "outdated": ([f"{page} still mentions the removed `--{flag}` flag", f"Docs: {page} is out of date",
+                      f"Outdated screenshot in {page}", f"{page} {problem}", f"docs: {part} in {page} {problem}"],
+                     f"{part} {problem}; {w.pick(['it describes the old behaviour', 'the flag was removed in ' + fill['v'], 'it no longer matches the UI'])}."),
+    }
+    titles, what = faults[w.pick(list(faults))]
+    title = w.pick(titles)
     return title, _shape(
         w,
         lambda: w.pick([
             lambda: (f"**Which page?**\n{page} (https://{w.name}.example.org/{w.pick(P.MODULES)}/)\n\n"
-                     f"**What is wrong?**\nIt says {claim}, but {truth}.\n\n**Suggested fix**\n{w.pick(['Update the sentence and the table.', 'Fix the wording.', 'Remove the outdated part.'])}"),
+                     f"**What is wrong?**\n{what[0].upper()}{what[1:]}\n\n**Suggested fix**\n"
+                     f"{w.pick(['Update the sentence.', 'Fix the wording.', 'Remove the outdated part.', 'I can send a PR.'])}"),
             lambda: _form(w, [("Documentation page", f"https://docs.{w.name}.dev/{w.pick(P.MODULES)}/"),
-                              ("What is wrong or missing?", f"{w.pick(P.DOC_PARTS).format(topic=w.pick(P.TOPICS)).capitalize()} {problem}."),
-                              ("Suggested change", w.pick(['', f'It should say {truth}.', 'I can send a PR.']))]),
+                              ("What is wrong or missing?", f"{what[0].upper()}{what[1:]}"),
+                              ("Suggested change", w.pick(["", "I can send a PR.", "Fix it, please."]))]),
         ])(),
-        lambda: (f"In {page}, {w.pick(P.DOC_PARTS).format(topic=w.pick(P.TOPICS))} {problem}. "
-                 f"{w.pick(['It says ' + claim + ', but ' + truth + '.', 'I can send a PR.', 'Small fix.', '', 'Found while reading the docs.', 'Confused me for a while.'])}"),
+        lambda: (f"In {page}, {what} "
+                 f"{w.pick(['I can send a PR.', 'Small fix.', '', 'Found while reading the docs.', 'Confused me for a while.'])}"),
         f"See {page}.",
     )
 
@@ -556,26 +595,34 @@ def docs_docstring(w: _Writer) -> tuple[str, str]:
 
 def docs_missing(w: _Writer) -> tuple[str, str]:
     """Documentation that does not exist yet: a guide, a section, upgrade notes, a translation."""
-    topic, page = w.fill(w.pick(P.TOPICS)), w.pick(P.PAGES)
-    title = w.pick([
-        f"Clarify {topic} in {page}", f"Add an example for {topic}", f"No documentation for {topic}",
-        f"Docs should explain {topic}", f"Write a guide on {topic}", f"Improve docstrings in `{w.pick(P.MODULES)}`",
-        f"Document {topic}", f"Document the `{w.pick(P.OPTIONS)}` setting", f"Missing docs for the {w.component()}",
-        f"Missing upgrade notes for {w.version()}", f"CHANGELOG doesn't mention the {topic} change",
-        f"Translate {page} into {w.pick(P.LANGUAGES)}", f"Add a section about {topic} to {page}",
-        f"Please document how {topic} works", f"API reference page for the {w.component()} is empty",
-        f"Add a migration guide from {w.pick(P.OTHER_TOOLS)}", f"Docs: explain {topic}",
-        f"The docs don't say which {w.pick(['values', 'versions', 'units', 'platforms'])} {w.pick(P.OPTIONS)} accepts",
-    ])
-    return title, _shape(
+    topic, page, comp, option = w.fill(w.pick(P.TOPICS)), w.pick(P.PAGES), w.component(), w.pick(P.OPTIONS)
+    v, lang, tool = w.version(), w.pick(P.LANGUAGES), w.pick(P.OTHER_TOOLS)
+    what = w.pick(["values", "versions", "units", "platforms"])
+    missing = [  # (titles, what is missing)
+        ([f"Clarify {topic} in {page}", f"Add an example for {topic}", f"No documentation for {topic}",
+          f"Docs should explain {topic}", f"Write a guide on {topic}", f"Document {topic}", f"Docs: explain {topic}",
+          f"Add a section about {topic} to {page}", f"Please document how {topic} works"],
+         f"there is nothing about {topic} in {page}"),
+        ([f"Document the `{option}` setting", f"The docs don't say which {what} `{option}` accepts"],
+         f"`{option}` appears in the examples but the reference doesn't say which {what} it accepts"),
+        ([f"Missing docs for the {comp}", f"API reference page for the {comp} is empty"],
+         f"the reference page of the {comp} only has its title"),
+        ([f"Improve docstrings in `{w.pick(P.MODULES)}`"], "most public functions there have no docstring"),
+        ([f"Missing upgrade notes for {v}", f"CHANGELOG doesn't mention the {topic} change"],
+         f"{v} changed {topic} and the changelog doesn't say so, nor what to do when upgrading"),
+        ([f"Translate {page} into {lang}"], f"{page} exists only in English; I can translate it into {lang}"),
+        ([f"Add a migration guide from {tool}"], f"people coming from {tool} have to find every equivalent themselves"),
+    ]
+    titles, gap = w.pick(missing)
+    return w.pick(titles), _shape(
         w,
         lambda: w.pick([
-            lambda: (f"**Documentation request**\nThere is no section on {topic} in {page}.\n\n"
-                     f"**Proposal**\nAdd a short guide with an example:\n\n{w.snippet()}"),
-            lambda: _form(w, [("Documentation page", page), ("What is missing?", f"Anything about {topic}."),
+            lambda: (f"**Documentation request**\n{gap[0].upper()}{gap[1:]}.\n\n"
+                     f"**Proposal**\nAdd a short section with an example:\n\n{w.snippet()}"),
+            lambda: _form(w, [("Documentation page", page), ("What is missing?", f"{gap[0].upper()}{gap[1:]}."),
                               ("Suggested change", "A short section with an example.")]),
         ])(),
-        lambda: (f"{page} does not cover {topic}. {w.pick(['A short example would help new users.', 'I had to read the source to find out.', 'A sentence or two would be enough.', 'It took me a day to figure out.'])} "
+        lambda: (f"{gap[0].upper()}{gap[1:]}. {w.pick(['A short example would help new users.', 'I had to read the source to find out.', 'A sentence or two would be enough.', 'It took me a day to figure out.'])} "
                  f"{w.ending()}"),
         "",
     )
