@@ -79,12 +79,16 @@ def recall_table(scores: dict[str, dict[str, Evaluation]], where: str):
                          for model, by_set in scores.items()}).T
 
 
-def plot_confusion_matrices(evaluations: Sequence[Evaluation]):
-    """One confusion matrix per model, side by side, counts in each cell."""
+def plot_confusion_matrices(evaluations: Sequence[Evaluation], ncols: int = 2):
+    """One confusion matrix per model, ``ncols`` to a row, counts in each cell."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(evaluations), figsize=(3.6 * len(evaluations), 3.6), squeeze=False)
-    for ax, ev in zip(axes[0], evaluations):
+    ncols = min(ncols, len(evaluations))
+    nrows = -(-len(evaluations) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.5 * nrows), squeeze=False)
+    for ax in axes.flat[len(evaluations):]:
+        ax.set_visible(False)
+    for ax, ev in zip(axes.flat, evaluations):
         cm = ev.confusion
         ax.imshow(cm, cmap="Blues", vmin=0, vmax=cm.max())
         for (i, j), n in np.ndenumerate(cm):

@@ -33,6 +33,13 @@ from aimastery.config import SEED
 #: The models' names, as the chapter and the reports print them.
 MODEL_NAMES = {"tfidf-logreg": "TF-IDF + logistic regression", "tfidf-mlp": "TF-IDF + MLP"}
 SYNTHETIC = "synthetic held-out"
+
+
+def minilm_name(n_tokens: int) -> str:
+    """How the reports name a MiniLM probe that reads ``n_tokens`` tokens per issue."""
+    return f"MiniLM-{n_tokens} + linear head"
+
+
 HANDWRITTEN_DEV = "hand-written, dev"
 HANDWRITTEN_TEST = "hand-written, held out"
 
@@ -209,6 +216,6 @@ def compare_models(split: Split, sets: dict[str, list[Issue]], config: TrainConf
     for n_tokens in minilm_max_tokens:
         encoder = MiniLMEncoder(max_tokens=n_tokens)
         head = train_linear_head(encoder.encode(train_texts), split.y_train, len(LABELS), seed=config.seed)
-        predictions[f"MiniLM ({n_tokens} tokens) + linear head"] = {
+        predictions[minilm_name(n_tokens)] = {
             w: predict_proba_head(head, encoder.encode(t)).argmax(1) for w, t in texts.items()}
     return {name: {w: evaluate(name, truth[w], p) for w, p in by_set.items()} for name, by_set in predictions.items()}
