@@ -103,8 +103,12 @@ def choose_thresholds(null_scores: pd.DataFrame, target_false_alarm_rate: float)
     """Per test, the lowest threshold that at most ``target_false_alarm_rate`` of no-shift days exceed."""
     if not 0 < target_false_alarm_rate < 1:
         raise ValueError(f"the target false-alarm rate is a share in (0, 1), got {target_false_alarm_rate}")
-    return {test: float(np.quantile(g["score"], 1 - target_false_alarm_rate, method="higher"))
-            for test, g in null_scores.groupby("test", sort=False)}
+    out = {}
+    for test, g in null_scores.groupby("test", sort=False):
+        scores = np.sort(g["score"].to_numpy())
+        allowed = int(np.floor(target_false_alarm_rate * len(scores)))  # days that may exceed it
+        out[test] = float(scores[len(scores) - allowed - 1])  # an alarm is a score strictly above
+    return out
 
 
 def detection_summary(scores: pd.DataFrame, thresholds: dict[str, float],

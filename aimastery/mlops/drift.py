@@ -95,10 +95,11 @@ def chi2_test(reference_counts, current_counts) -> TestResult:
     """
     from scipy.stats import chi2  # the distribution's tail; the statistic is the lesson
 
-    table = np.array([reference_counts, current_counts], dtype=np.float64)
-    if table.ndim != 2 or table.shape[1] < 2 or np.any(table < 0):
+    ref, cur = np.asarray(reference_counts, dtype=np.float64), np.asarray(current_counts, dtype=np.float64)
+    if ref.ndim != 1 or ref.shape != cur.shape or len(ref) < 2 or np.any(ref < 0) or np.any(cur < 0):
         raise ValueError(f"chi2_test takes two equally long vectors of non-negative counts (2 or more "
                          f"categories), got shapes {np.shape(reference_counts)} and {np.shape(current_counts)}")
+    table = np.stack([ref, cur])
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or np.any(table.sum(axis=1) == 0):
         return TestResult(0.0, 1.0)  # one category, or an empty sample: nothing to compare
