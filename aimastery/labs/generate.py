@@ -27,8 +27,10 @@ from aimastery.config import REPO_ROOT
 
 SOLUTIONS = REPO_ROOT / "solutions"
 LABS = REPO_ROOT / "labs"
-# weekNN_topic for the weekly labs, capstone_topic for the capstone's
-LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<capstone>capstone))_[a-z0-9_]+$")
+#: Part III's labs are named by their chapter, not a week: folder prefix -> how reports name the lab.
+NAMED_LABS = {"capstone": "Capstone lab", "mlops": "MLOps lab"}
+# weekNN_topic for the weekly labs, capstone_topic / mlops_topic for Part III's
+LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<named>" + "|".join(NAMED_LABS) + r"))_[a-z0-9_]+$")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis")
 
 BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
@@ -42,18 +44,19 @@ class MarkerError(ValueError):
 
 
 def lab_key(lab_dir: Path) -> str:
-    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", or "capstone"."""
+    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", "capstone" or "mlops"."""
     match = LAB_DIR_RE.match(lab_dir.name)
     if not match:
-        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff) or capstone_topic, "
+        named = ", ".join(f"{k}_topic" for k in NAMED_LABS)
+        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff) or one of {named}, "
                          f"got {lab_dir.name!r}")
-    return match.group("week") or "capstone"
+    return match.group("week") or match.group("named")
 
 
 def lab_title(lab_dir: Path) -> str:
-    """How reports and stubs name a lab: "Lab 1", or "Capstone lab"."""
+    """How reports and stubs name a lab: "Lab 1", "Capstone lab", "MLOps lab"."""
     key = lab_key(lab_dir)
-    return "Capstone lab" if key == "capstone" else f"Lab {int(key)}"
+    return NAMED_LABS.get(key) or f"Lab {int(key)}"
 
 
 def _enclosing_names(tree: ast.Module) -> list[tuple[int, int, str]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimastery.config import REPO_ROOT
-from aimastery.labs.generate import LABS, LAB_DIR_RE, lab_key, lab_title
+from aimastery.labs.generate import LABS, LAB_DIR_RE, NAMED_LABS, lab_key, lab_title
 
 
 TEST_TIMEOUT = 120  # seconds per test: an endless loop is stopped, not left to eat the machine
@@ -150,27 +150,28 @@ def available_labs(root: Path = LABS) -> list[Path]:
     if not root.exists():
         return []
     labs = [p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)]
-    return sorted(labs, key=lambda p: (lab_key(p) == "capstone", p.name))  # the weeks, then the capstone
+    return sorted(labs, key=lambda p: (lab_key(p) in NAMED_LABS, p.name))  # the weeks, then Part III's
 
 
 def find_lab(week: str | int, root: Path = LABS) -> Path:
-    """The lab folder of ``week`` ("01", "1", 1 or "capstone") under ``root``; a clear error otherwise."""
+    """The lab folder of ``week`` ("01", "1", 1, "capstone", "mlops") under ``root``; a clear error otherwise."""
     labs = available_labs(root)
     listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
     wanted = str(week).strip().lower()
     example = lab_key(labs[0]) if labs else "01"
     if not wanted:
         raise LookupError(f"Say which lab to check, e.g. make lab-check WEEK={example}. Labs that exist: {listing}")
-    if wanted != "capstone":
+    if wanted not in NAMED_LABS:
         try:
             wanted = f"{int(wanted):02d}"
         except ValueError:
-            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}; got {week!r}. "
-                              f"Labs that exist: {listing}") from None
+            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}, or one of "
+                              f"{', '.join(NAMED_LABS)}; got {week!r}. Labs that exist: {listing}") from None
     for lab in labs:
         if lab_key(lab) == wanted:
             return lab
-    raise LookupError(f"There is no lab for week {wanted}. Labs that exist: {listing}")
+    missing = f"{wanted} lab" if wanted in NAMED_LABS else f"lab for week {wanted}"
+    raise LookupError(f"There is no {missing}. Labs that exist: {listing}")
 
 
 def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900) -> LabReport:
