@@ -26,16 +26,16 @@ HEADER = ("# Alerting rules of the issue classifier (book/mlops.md).\n"
 
 #: How each drift test is alerted on: the gauge, its labels, and whether a high or a low value is drift.
 DRIFT_ALERTS = {
-    "psi": ("IssueBodyLengthDriftPSI", "drift_statistic", {"test": "psi", "feature": "body_length"}, ">"),
-    "ks": ("IssueBodyLengthDriftKS", "drift_p_value", {"test": "ks", "feature": "body_length"}, "<"),
+    "psi": ("UnknownWordsDriftPSI", "drift_statistic", {"test": "psi", "feature": "unknown_words"}, ">"),
+    "ks": ("UnknownWordsDriftKS", "drift_p_value", {"test": "ks", "feature": "unknown_words"}, "<"),
     "chi2": ("PredictedLabelMixShift", "drift_p_value", {"test": "chi2", "feature": "predicted_label"}, "<"),
-    "embedding": ("IssueEmbeddingDrift", "drift_p_value", {"test": "embedding", "feature": "text"}, "<"),
+    "embedding": ("IssueEmbeddingDrift", "drift_statistic", {"test": "embedding", "feature": "text"}, ">"),
 }
 WHAT = {
-    "psi": "The distribution of issue body lengths moved away from the training data (PSI).",
-    "ks": "The distribution of issue body lengths moved away from the training data (Kolmogorov-Smirnov).",
+    "psi": "Issues use words the model never saw, more or less than in training (PSI).",
+    "ks": "Issues use words the model never saw, more or less than in training (Kolmogorov-Smirnov).",
     "chi2": "The mix of predicted labels differs from the training data (chi-squared test).",
-    "embedding": "What issues are about moved away from the training data (MiniLM embeddings, permutation test).",
+    "embedding": "What issues are about moved away from the training data (distance of the mean MiniLM embeddings).",
 }
 
 
@@ -102,7 +102,7 @@ def alert_rules_tests(rules_file: str = RULES_FILE.name) -> str:
     drift_series, drift_tests = [], []
     for test, (alert, metric, labels, op) in DRIFT_ALERTS.items():
         selector = ",".join(f'{k}="{v}"' for k, v in labels.items())
-        calm, extreme = ("0.001", "50") if op == ">" else ("0.9", "1e-12")
+        calm, extreme = ("0.0001", "50") if op == ">" else ("0.9", "1e-12")
         drift_series.append({"series": f"{metric}{{{selector}}}", "values": f"{calm}x30 {extreme}x30"})
         drift_tests += [
             {"eval_time": "20m", "alertname": alert, "exp_alerts": []},

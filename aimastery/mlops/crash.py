@@ -92,8 +92,14 @@ def timed_write(root: Path, op: str, name: str, arg: str) -> float:
     return json.loads(out.strip().splitlines()[-1])["seconds"]
 
 
-def kill_during_write(root: Path, op: str, name: str, arg: str, delay: float) -> Trial:
-    """Start one write, SIGKILL it after ``delay`` seconds, and judge what is left."""
+def kill_during_write(root: Path, op: str, name: str, arg: str, delay: float, *,
+                      after_work_starts: bool = False) -> Trial:
+    """Start one write, SIGKILL it after ``delay`` seconds, and judge what is left.
+
+    With ``after_work_starts`` the delay counts from the moment the writer's
+    work folder appears in ``.tmp/`` (it has begun copying), so that the
+    kill lands in the middle of the copy rather than before it.
+    """
     before = registry_snapshot(root)
     left_before = leftovers(root)
     versions_before = {v.version for v in ModelRegistry(root).search_model_versions(name)}
@@ -101,10 +107,14 @@ def kill_during_write(root: Path, op: str, name: str, arg: str, delay: float) ->
     proc.stdin.write("go\n")
     proc.stdin.flush()
     start = time.perf_counter()
-    while time.perf_counter() - start < delay:  # a busy wait: sleep() may oversleep by milliseconds
+    if after_work_starts:
+        while not (leftovers(root) - left_before) and proc.poll() is None:
+            pass
+    begin = time.perf_counter()
+    while time.perf_counter() - begin < delay:  # a busy wait: sleep() may oversleep by milliseconds
         pass
     proc.send_signal(signal.SIGKILL)
-    delay = time.perf_counter() - start  # when the signal really went
+    delay = time.perf_counter() - start  # when the signal really went, from "go"
     proc.wait(timeout=60)
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         stream.close()
@@ -131,8 +141,11 @@ def kill_during_write(root: Path, op: str, name: str, arg: str, delay: float) ->
 def crash_trials(root: Path, name: str, artefacts_dir: Path, n: int, *, seed: int = 0) -> list[Trial]:
     """``n`` killed writes on the registry at ``root`` (which holds ``name`` with at least one version).
 
-    Registrations and alias moves alternate; each delay is drawn uniformly
-    from zero to 1.5 times the measured length of that kind of write.
+    Three kinds of trial take turns: a registration killed at a moment
+    drawn uniformly from zero to 1.5 times the measured length of a
+    registration; a registration killed at a random moment once its copy
+    has begun (the work folder has appeared); an alias move killed at a
+    random moment of (1.5 times) its length.
     """
     rng = np.random.default_rng(seed)
     versions = [v.version for v in ModelRegistry(root).search_model_versions(name)]
@@ -142,8 +155,11 @@ def crash_trials(root: Path, name: str, artefacts_dir: Path, n: int, *, seed: in
               "alias": timed_write(root, "alias", name, str(versions[0]))}
     trials = []
     for k in range(n):
-        op = "register" if k % 2 == 0 else "alias"
+        kind = k % 3
+        op = "alias" if kind == 2 else "register"
         current = [v.version for v in ModelRegistry(root).search_model_versions(name)]
         arg = str(artefacts_dir) if op == "register" else str(current[k % len(current)])
-        trials.append(kill_during_write(root, op, name, arg, float(rng.uniform(0, 1.5 * length[op]))))
+        scale = 0.5 if kind == 1 else 1.5  # once the copy has begun, half a write's length is left at most
+        trials.append(kill_during_write(root, op, name, arg, float(rng.uniform(0, scale * length[op])),
+                                        after_work_starts=kind == 1))
     return trials

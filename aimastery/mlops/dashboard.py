@@ -110,7 +110,7 @@ def plot_dashboard(df: pd.DataFrame, thresholds: dict[str, float] | None = None,
         bottom += df[label].to_numpy()
     ax1.set(ylabel="issues", title="Traffic by predicted label")
     ax1.legend(fontsize=8, ncol=4, loc="lower left")
-    series = {"psi_statistic": "PSI · body length", "ks_p_value": "KS p · body length",
+    series = {"psi_statistic": "PSI · unknown words", "ks_p_value": "KS p · unknown words",
               "chi2_p_value": "chi² p · predicted label"}
     for column, name in series.items():
         if column in df:

@@ -146,15 +146,15 @@ def _mmd2_from_kernel(K: np.ndarray, in_a: np.ndarray) -> np.ndarray:
     return out[0] if np.ndim(in_a) == 1 else out
 
 
-def permutation_test(A: np.ndarray, B: np.ndarray, statistic: str = "mean_distance", *,
-                     n_permutations: int = 200, rng: np.random.Generator | None = None,
-                     bandwidth: float | None = None) -> TestResult:
-    """A p-value for the difference between embedding sets A (n, d) and B (m, d) by relabelling.
+def permutation_statistics(A: np.ndarray, B: np.ndarray, statistic: str = "mean_distance", *,
+                           n_permutations: int = 200, rng: np.random.Generator | None = None,
+                           bandwidth: float | None = None) -> tuple[float, np.ndarray]:
+    """The statistic between embedding sets A (n, d) and B (m, d), and its values over random relabellings.
 
     Under "no drift" the pooled rows are exchangeable: shuffle which rows
-    are called A, recompute the statistic, and count how often it is at
-    least the observed one: p = (1 + #{perm >= observed}) / (1 + P).
-    ``statistic`` is ``"mean_distance"`` or ``"mmd"`` (RBF, median bandwidth).
+    are called A and recompute. ``statistic`` is ``"mean_distance"``
+    (:func:`mean_embedding_distance`) or ``"mmd"`` (:func:`mmd2_rbf`, median
+    bandwidth of the pooled rows). Returns (observed, (n_permutations,) null values).
     """
     if statistic not in ("mean_distance", "mmd"):
         raise ValueError(f"statistic is 'mean_distance' or 'mmd', got {statistic!r}")
@@ -174,6 +174,17 @@ def permutation_test(A: np.ndarray, B: np.ndarray, statistic: str = "mean_distan
     else:
         K = _rbf_kernel(Z, bandwidth if bandwidth is not None else median_bandwidth(Z))
         stats = _mmd2_from_kernel(K, in_a)
-    observed, null = stats[0], stats[1:]
-    return TestResult(float(observed), float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations)))
+    return float(stats[0]), stats[1:]
 
+
+def permutation_test(A: np.ndarray, B: np.ndarray, statistic: str = "mean_distance", *,
+                     n_permutations: int = 200, rng: np.random.Generator | None = None,
+                     bandwidth: float | None = None) -> TestResult:
+    """A p-value for the difference between embedding sets A and B: p = (1 + #{null >= observed}) / (1 + P).
+
+    The +1 counts the observed split among the relabellings, so that p is
+    never 0 (at best 1 / (1 + P)). See :func:`permutation_statistics`.
+    """
+    observed, null = permutation_statistics(A, B, statistic, n_permutations=n_permutations, rng=rng,
+                                            bandwidth=bandwidth)
+    return TestResult(observed, float((1 + np.sum(null >= observed - 1e-12)) / (1 + n_permutations)))

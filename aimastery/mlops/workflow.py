@@ -19,6 +19,7 @@ from aimastery.capstone.predictor import Predictor
 from aimastery.capstone.synthetic import generate_issues
 from aimastery.capstone.train import TrainConfig, TrainResult, train_and_save
 from aimastery.mlops.detection import DriftStudy, Signals, run_drift_study
+from aimastery.mlops.monitor import UnknownWords
 from aimastery.mlops.shift import SCENARIOS, with_new_vocabulary
 
 MODEL_NAME = "issue-classifier"
@@ -50,16 +51,16 @@ def drift_pools(n_per_label: int = 200, seed: int = DRIFT_SEED) -> tuple[list[Is
 
 
 def drift_signals(artefacts: Artefacts, original: list[Issue], renamed: list[Issue], encoder) -> Signals:
-    """What the drift tests read about both pools: lengths, the model's predictions, MiniLM embeddings."""
+    """What the drift tests read about both pools: unknown words, the model's predictions, MiniLM embeddings."""
     predictor = Predictor(artefacts)
 
     def predict(issues):
         return np.array([LABELS.index(predictor.predict(i.title, i.body).label) for i in issues])
 
     with one_thread():  # MiniLM on one thread: on a busy 2-core machine two were four times slower
-        return Signals.compute(original, renamed, predict, encoder.encode)
+        return Signals.compute(original, renamed, predict, encoder.encode, UnknownWords(artefacts.features))
 
 
 def drift_study(signals: Signals) -> DriftStudy:
-    """The chapter's drift study: 2% target false alarms, 150 calibration days, 3 streams per scenario."""
-    return run_drift_study(signals, SCENARIOS, target_false_alarm_rate=0.02, calibration_days=150, streams=3)
+    """The chapter's drift study: 2% target false alarms, 300 calibration days, 3 streams per scenario."""
+    return run_drift_study(signals, SCENARIOS, target_false_alarm_rate=0.02, calibration_days=300, streams=3)

@@ -14,39 +14,52 @@ from aimastery.capstone.service import Settings, create_app
 from aimastery.capstone.synthetic import generate_issues
 from aimastery.mlops.dashboard import histogram_quantile, parse_metrics, simulate_days
 from aimastery.mlops.drift import chi2_test, ks_2samp, psi
-from aimastery.mlops.monitor import DriftMonitor, ReferenceProfile
+from aimastery.mlops.monitor import DriftMonitor, ReferenceProfile, UnknownWords
 
 
 @pytest.fixture(scope="module")
-def reference(trained):
+def unknown(trained):
+    return UnknownWords(Predictor.load(trained["decent"]).artefacts.features)
+
+
+@pytest.fixture(scope="module")
+def reference(trained, unknown):
     predictor = Predictor.load(trained["decent"])
     issues = generate_issues(50, seed=11)
-    return ReferenceProfile.from_issues([i.body for i in issues],
-                                        [predictor.predict(i.title, i.body).label for i in issues], LABELS)
+    return ReferenceProfile.from_issues([i.text for i in issues],
+                                        [predictor.predict(i.title, i.body).label for i in issues], LABELS, unknown)
 
 
-def test_the_service_exports_the_drift_of_each_full_window(trained, reference):
-    monitor = DriftMonitor(reference, window=20)
+def test_unknown_words_are_the_words_the_vocabulary_lacks(unknown):
+    known = sorted(unknown._known)[:3]
+    assert unknown(" ".join(known)) == 0.0
+    assert unknown(" ".join(known + ["zzyzzyva", "qwxplk"])) == pytest.approx(2 / 5)
+    assert unknown("") == 0.0 and unknown("a ! ?") == 0.0  # no words of two or more characters
+
+
+def test_the_service_exports_the_drift_of_each_full_window(trained, reference, unknown):
+    monitor = DriftMonitor(reference, unknown, window=20)
     issues = generate_issues(12, seed=12)[:45]  # two full windows and five issues over
     with TestClient(create_app(Settings(trained["decent"]), monitor=monitor)) as client:
         labels = [client.post("/predict", json={"title": i.title, "body": i.body}).json()["label"] for i in issues]
         metrics = parse_metrics(client.get("/metrics").text)
     second = issues[20:40]
-    lengths, predicted = [len(i.body) for i in second], labels[20:40]
+    shares, predicted = [unknown(i.text) for i in second], labels[20:40]
     counts = [predicted.count(label) for label in LABELS]
     stat = metrics["drift_statistic"]
     p_value = metrics["drift_p_value"]
-    assert stat[(("feature", "body_length"), ("test", "psi"))] == pytest.approx(psi(reference.body_lengths, lengths))
-    assert p_value[(("feature", "body_length"), ("test", "ks"))] == pytest.approx(
-        ks_2samp(reference.body_lengths, lengths).p_value)
+    assert stat[(("feature", "unknown_words"), ("test", "psi"))] == pytest.approx(
+        psi(reference.unknown_shares, shares))
+    assert p_value[(("feature", "unknown_words"), ("test", "ks"))] == pytest.approx(
+        ks_2samp(reference.unknown_shares, shares).p_value)
     assert p_value[(("feature", "predicted_label"), ("test", "chi2"))] == pytest.approx(
         chi2_test(reference.label_counts, counts).p_value)
     assert metrics["drift_windows_total"][()] == 2 and metrics["drift_window_issues"][()] == 20
     assert sum(metrics["predictions_total"].values()) == 45
 
 
-def test_the_batch_endpoint_feeds_the_monitor_too(trained, reference):
-    monitor = DriftMonitor(reference, window=10)
+def test_the_batch_endpoint_feeds_the_monitor_too(trained, reference, unknown):
+    monitor = DriftMonitor(reference, unknown, window=10)
     batch = [{"title": i.title, "body": i.body} for i in generate_issues(3, seed=13)[:10]]
     with TestClient(create_app(Settings(trained["decent"]), monitor=monitor)) as client:
         assert client.post("/predict/batch", json={"issues": batch}).status_code == 200
@@ -59,15 +72,17 @@ def test_without_a_monitor_there_are_no_drift_gauges(trained):
         assert "drift_statistic" not in client.get("/metrics").text
 
 
-def test_reference_profile_round_trip_and_errors(reference):
+def test_reference_profile_round_trip_and_errors(reference, unknown):
     again = ReferenceProfile.from_json(json.loads(json.dumps(reference.to_json())))
-    assert again.labels == reference.labels and np.array_equal(again.body_lengths, reference.body_lengths)
+    assert again.labels == reference.labels and np.array_equal(again.unknown_shares, reference.unknown_shares)
     with pytest.raises(ValueError, match="not a drift reference"):
         ReferenceProfile.from_json({"labels": []})
     with pytest.raises(ValueError, match="not among"):
-        ReferenceProfile.from_issues(["a", "b"], ["bug", "spam"], LABELS)
+        ReferenceProfile.from_issues(["a", "b"], ["bug", "spam"], LABELS, unknown)
+    with pytest.raises(ValueError, match="each with its prediction"):
+        ReferenceProfile.from_issues(["a", "b", "c"], ["bug", "bug"], LABELS, unknown)
     with pytest.raises(ValueError, match="too small"):
-        DriftMonitor(reference, window=3)
+        DriftMonitor(reference, unknown, window=3)
 
 
 def test_histogram_quantile_interpolates_like_prometheus():
@@ -79,8 +94,8 @@ def test_histogram_quantile_interpolates_like_prometheus():
     assert np.isnan(histogram_quantile(0.5, [(0.1, 0.0), (float("inf"), 0.0)]))
 
 
-def test_simulated_days_are_read_back_from_metrics(trained, reference):
-    monitor = DriftMonitor(reference, window=15)
+def test_simulated_days_are_read_back_from_metrics(trained, reference, unknown):
+    monitor = DriftMonitor(reference, unknown, window=15)
     days = [generate_issues(4, seed=20 + d)[:15] for d in range(3)]
     with TestClient(create_app(Settings(trained["decent"]), monitor=monitor)) as client:
         df = simulate_days(client, days)

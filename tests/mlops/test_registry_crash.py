@@ -13,11 +13,11 @@ NAME = "issue-classifier"
 def test_killed_writers_never_damage_the_registry(tmp_path, trained):
     registry = ModelRegistry(tmp_path / "registry")
     registry.register_model(NAME, trained["decent"])
-    trials = crash_trials(registry.root, NAME, trained["better"], n=10, seed=0)
+    trials = crash_trials(registry.root, NAME, trained["better"], n=9, seed=0)
     outcomes = Counter(t.outcome for t in trials)
     assert outcomes["damaged"] == 0, [t for t in trials if t.outcome == "damaged"]
     # the kills did land inside writes: they left work in progress behind, which no reader saw
-    assert sum(t.mid_write for t in trials) >= 1, trials
+    assert sum(t.mid_write for t in trials) >= 2, trials
     assert ModelRegistry(registry.root).verify() >= 1
     registry.register_model(NAME, trained["decent"])  # and the next writer is not hindered
     assert not (registry.root / ".tmp").exists()

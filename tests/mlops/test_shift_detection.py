@@ -75,7 +75,7 @@ def test_daily_scores_see_a_label_mix_change():
     rng = np.random.default_rng(0)
     n = 400
     labels = np.repeat(np.arange(4), n // 4)
-    signals = Signals(body_length=np.tile(rng.gamma(2, 100, n), (2, 1)), predicted=np.tile(labels, (2, 1)),
+    signals = Signals(unknown_share=np.tile(rng.beta(1, 20, n), (2, 1)), predicted=np.tile(labels, (2, 1)),
                       embedding=np.tile(rng.normal(size=(n, 6)), (2, 1, 1)), labels=labels)
     reference = reference_rows(labels, 50)
     windows = daily_windows(labels, Scenario("mix", start_day=2, label_mix=(0.85, 0.05, 0.05, 0.05)), n_days=4,
