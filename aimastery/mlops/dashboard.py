@@ -99,17 +99,18 @@ def plot_dashboard(df: pd.DataFrame, thresholds: dict[str, float] | None = None,
     """Three panels over the days: latency p50/p99, traffic by predicted label, drift (with alert thresholds)."""
     import matplotlib.pyplot as plt
 
-    fig, (ax0, ax1, ax2) = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True)
+    fig, (ax0, ax1, ax2) = plt.subplots(3, 1, figsize=(10, 7.5), sharex=True)
+    outside = {"fontsize": 8, "loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}
     ax0.plot(df["day"], df["p50_ms"], marker=".", label="p50")
     ax0.plot(df["day"], df["p99_ms"], marker=".", label="p99")
     ax0.set(ylabel="ms", title="Latency of POST /predict (from the histogram)")
-    ax0.legend(fontsize=8)
+    ax0.legend(**outside)
     bottom = np.zeros(len(df))
     for label in LABELS:
         ax1.bar(df["day"], df[label], bottom=bottom, label=label, width=0.85)
         bottom += df[label].to_numpy()
     ax1.set(ylabel="issues", title="Traffic by predicted label")
-    ax1.legend(fontsize=8, ncol=4, loc="lower left")
+    ax1.legend(**outside)
     series = {"psi_statistic": "PSI · unknown words", "ks_p_value": "KS p · unknown words",
               "chi2_p_value": "chi² p · predicted label"}
     for column, name in series.items():
@@ -122,7 +123,7 @@ def plot_dashboard(df: pd.DataFrame, thresholds: dict[str, float] | None = None,
                 ax2.axhline(thresholds[test], color=line.get_color(), ls="--", lw=0.8)
     ax2.set(yscale="log", xlabel="day", ylabel="PSI, or -log10 p",
             title="Drift gauges at the end of each day (dashed: alert thresholds)")
-    ax2.legend(fontsize=8, loc="upper left")
+    ax2.legend(**outside)
     if shift_day is not None:
         for ax in (ax0, ax1, ax2):
             ax.axvline(shift_day - 0.5, color="k", lw=0.8, ls=":")

@@ -151,6 +151,33 @@ def detection_summary(scores: pd.DataFrame, thresholds: dict[str, float],
     return pd.DataFrame(rows)
 
 
+SHORT_NAMES = {"psi": "PSI, unknown words", "ks": "KS, unknown words", "chi2": "chi², predicted label",
+               "embedding": "embedding distance"}
+
+
+def false_alarm_rates(summary: pd.DataFrame) -> pd.Series:
+    """Per test, alarms over all days without a shift (every scenario's days before it, all no-shift days)."""
+    totals = summary.groupby("test", sort=False)[["false_alarm_days", "days_watched"]].sum()
+    return totals["false_alarm_days"] / totals["days_watched"]
+
+
+def results_table(summary: pd.DataFrame, streams: int, scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """One row per test: its false-alarm rate, and per shifted scenario "caught/streams, median delay"."""
+    far = false_alarm_rates(summary)
+    by = summary.set_index(["test", "scenario"])
+    rows = []
+    for test in TESTS:
+        row = {"test": SHORT_NAMES[test], "false alarms": f"{far[test]:.1%}"}
+        for scenario in scenarios:
+            if scenario.start_day is None:
+                continue
+            r = by.loc[(test, scenario.name)]
+            delay = "" if np.isnan(r["median_delay_days"]) else f", {r['median_delay_days']:.0f} d"
+            row[scenario.name] = f"{int(round(r['detected'] * streams))}/{streams}{delay}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def reference_rows(labels: np.ndarray, per_label: int, seed: int = 0) -> np.ndarray:
     """``per_label`` rows of each label, at random: the training-time sample the tests compare with."""
     rng = np.random.default_rng(seed)
@@ -195,8 +222,10 @@ def plot_scores(scores: pd.DataFrame, thresholds: dict[str, float], scenarios: S
     """One panel per scenario: each test's daily score over its threshold (alarm above 1), the shift shaded."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(12, 3.2), sharey=True)
-    for ax, scenario in zip(np.atleast_1d(axes), scenarios):
+    cols = 2 if len(scenarios) > 2 else len(scenarios)
+    rows = -(-len(scenarios) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(9, 3.0 * rows), sharey=True, sharex=True, squeeze=False)
+    for ax, scenario in zip(axes.ravel(), scenarios):
         part = scores[(scores["scenario"] == scenario.name) & (scores["seed"] == seed)]
         for test in TESTS:
             g = part[part["test"] == test]
@@ -204,8 +233,11 @@ def plot_scores(scores: pd.DataFrame, thresholds: dict[str, float], scenarios: S
         ax.axhline(1.0, color="k", lw=0.8, ls="--")
         if scenario.start_day is not None:
             ax.axvspan(scenario.start_day, part["day"].max(), color="0.85", zorder=0)
-        ax.set(yscale="log", title=scenario.name, xlabel="day")
-    np.atleast_1d(axes)[0].set_ylabel("score / threshold (alarm above 1)")
-    np.atleast_1d(axes)[-1].legend(fontsize=7, loc="upper left")
+        ax.set(yscale="log", title=scenario.name)
+    for ax in axes[-1]:
+        ax.set_xlabel("day")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("score / threshold")
+    axes[0, 0].legend(fontsize=7, loc="lower left", title="alarm above the dashed line", title_fontsize=7)
     fig.tight_layout()
     return fig

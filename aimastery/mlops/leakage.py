@@ -34,8 +34,10 @@ REPORTER = Entity("reporter", description="who opened the issue")
 REPORTER_COUNTS = FeatureView(
     "reporter_label_counts", entities=(REPORTER,),
     schema=tuple(Field(c, "int64") for c in (*COUNT_COLUMNS, "n_triaged")),
-    ttl=365 * DAY, description="issues the reporter opened so far, per label, once triaged")
-FEATURES = [f"{REPORTER_COUNTS.name}:{f.name}" for f in REPORTER_COUNTS.schema]
+    ttl=365 * DAY,
+    description="the reporter's issues so far, per label, once triaged")
+FEATURES = [f"{REPORTER_COUNTS.name}:{f.name}"
+            for f in REPORTER_COUNTS.schema]
 
 
 @dataclass(frozen=True)

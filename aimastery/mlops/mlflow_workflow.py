@@ -23,61 +23,77 @@ from aimastery.mlops.gate import MetricGate
 from aimastery.mlops.registry import code_version
 
 
-def run_mlflow_workflow(workdir: str | Path, name: str, artefact_dirs: Sequence[Path], *, gate: MetricGate,
+def run_mlflow_workflow(workdir: str | Path, name: str,
+                        artefact_dirs: Sequence[Path], *, gate: MetricGate,
                         score: Callable[[Artefacts], dict]) -> dict[str, Any]:
-    """Register ``artefact_dirs`` as versions 1, 2, ... of ``name``; promote each in turn through ``gate``.
+    """Register ``artefact_dirs`` as versions 1, 2, ... of ``name``;
+    promote each in turn through ``gate``; roll back once; load production.
 
     Returns what happened: each version's gate decision, the production
-    version before and after a rollback, and the loaded model's version.
+    version before and after the rollback, the loaded model's version.
     """
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no network, ever
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no network
     os.environ.setdefault("DO_NOT_TRACK", "true")
     import mlflow
     from mlflow import MlflowClient
 
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    uri = f"sqlite:///{workdir / 'mlflow.db'}"
+    uri = f"sqlite:///{workdir / 'mlflow.db'}"  # the local SQLite backend
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment(name, artifact_location=(workdir / "artifacts").as_uri())
-    client.create_registered_model(name, description="The capstone's GitHub issue classifier")
+    experiment = client.create_experiment(
+        name, artifact_location=(workdir / "artifacts").as_uri())
+    client.create_registered_model(name, description="issue classifier")
     code = code_version()
 
     decisions, production = [], []
     for k, folder in enumerate(artefact_dirs, start=1):
-        artefacts = load_artefacts(folder)
-        manifest = artefacts.manifest
+        manifest = load_artefacts(folder).manifest  # SHA-256 checked
+        held_out = manifest["metrics"]["held_out"]
         with mlflow.start_run(experiment_id=experiment) as run:
-            mlflow.log_params({key: value for key, value in manifest["model"].items()
+            mlflow.log_params({key: value
+                               for key, value in manifest["model"].items()
                                if isinstance(value, (int, float, str))})
-            held_out = manifest["metrics"]["held_out"]
-            mlflow.log_metrics({"accuracy": held_out["accuracy"], "macro_f1": held_out["macro_f1"]})
-            mlflow.set_tags({"training_data_sha256": manifest["training_data"]["sha256"],
-                             "git_commit": code["git_commit"] or "", "source_sha256": code["source_sha256"],
-                             "parent": str(k - 1) if k > 1 else ""})
+            mlflow.log_metrics({"accuracy": held_out["accuracy"],
+                                "macro_f1": held_out["macro_f1"]})
+            mlflow.set_tags({  # the lineage
+                "training_data_sha256": manifest["training_data"]["sha256"],
+                "git_commit": code["git_commit"] or "",
+                "source_sha256": code["source_sha256"],
+                "parent": str(k - 1) if k > 1 else ""})
             mlflow.log_artifacts(str(folder), artifact_path="model")
-        mv = client.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id,
-                                         tags={"model_version": manifest["model_version"]})
+        mv = client.create_model_version(
+            name, source=f"{run.info.artifact_uri}/model",
+            run_id=run.info.run_id,
+            tags={"model_version": manifest["model_version"]})
         client.set_registered_model_alias(name, "staging", mv.version)
+
+        # The gate: MLflow has none, it is code around the registry.
         incumbent = production[-1] if production else None
-        candidate_scores = score(artefacts)
-        incumbent_scores = score(load_artefacts(artefact_dirs[int(incumbent) - 1])) if incumbent else None
+        candidate_scores = score(load_artefacts(folder))
+        incumbent_scores = (score(load_artefacts(artefact_dirs[incumbent - 1]))
+                            if incumbent else None)
         reasons = gate.failures(candidate_scores, incumbent_scores)
         if not reasons:
             client.set_registered_model_alias(name, "production", mv.version)
-            production.append(mv.version)
-        client.set_model_version_tag(name, mv.version, "gate", "passed" if not reasons else "; ".join(reasons))
-        decisions.append({"version": int(mv.version), "promoted": not reasons, "reasons": reasons})
+            production.append(int(mv.version))
+        client.set_model_version_tag(name, mv.version, "gate",
+                                     "; ".join(reasons) or "passed")
+        decisions.append({"version": int(mv.version),
+                          "promoted": not reasons, "reasons": reasons})
 
     before = int(client.get_model_version_by_alias(name, "production").version)
-    if len(production) >= 2:
+    if len(production) >= 2:  # the rollback: the alias to the previous one
         production.pop()
         client.set_registered_model_alias(name, "production", production[-1])
     after = client.get_model_version_by_alias(name, "production")
-    local = mlflow.artifacts.download_artifacts(artifact_uri=after.source, dst_path=str(workdir / "download"))
-    loaded = load_artefacts(local)  # the SHA-256 of every file, checked as always
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=after.source, dst_path=str(workdir / "download"))
+    loaded = load_artefacts(local)  # every file's SHA-256, checked as always
+    versions = client.search_model_versions(f"name='{name}'")
     return {"decisions": decisions, "production_before_rollback": before,
-            "production_after_rollback": int(after.version), "loaded_model_version": loaded.version,
-            "versions": [int(v.version) for v in client.search_model_versions(f"name='{name}'")]}
+            "production_after_rollback": int(after.version),
+            "loaded_model_version": loaded.version,
+            "versions": [int(v.version) for v in versions]}
