@@ -238,6 +238,9 @@ def plot_scores(scores: pd.DataFrame, thresholds: dict[str, float], scenarios: S
         ax.set_xlabel("day")
     for ax in axes[:, 0]:
         ax.set_ylabel("score / threshold")
-    axes[0, 0].legend(fontsize=7, loc="lower left", title="alarm above the dashed line", title_fontsize=7)
-    fig.tight_layout()
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", ncol=len(TESTS), fontsize=8, frameon=False,
+               title="each test's daily score over its threshold: an alarm above the dashed line (shift shaded)",
+               title_fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
     return fig
