@@ -149,7 +149,7 @@ def test_find_lab_lists_what_exists(tmp_path):
     assert find_lab("mlops", tmp_path).name == "mlops_lifecycle"
     with pytest.raises(LookupError, match=r"no lab for week 07\. Labs that exist: 01 \(week01_autodiff\), 04"):
         find_lab("07", tmp_path)
-    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01, or one of capstone, mlops; "
+    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01, or one of capstone, mlops, vector; "
                                           "got 'seven'"):
         find_lab("seven", tmp_path)
     with pytest.raises(LookupError, match="Say which lab to check, e.g. make lab-check WEEK=01"):
