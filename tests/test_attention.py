@@ -13,6 +13,15 @@ B, H, T, D = 3, 4, 7, 8
 LENGTHS = [7, 4, 1]  # real tokens per sequence; the rest is padding
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def qkv(seed=0, dtype=torch.float32):
     g = torch.Generator().manual_seed(seed)
     return [torch.randn(B, H, T, D, generator=g, dtype=dtype) for _ in range(3)]

@@ -17,6 +17,15 @@ TINY = BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attent
                   max_position_embeddings=12, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def hf_config(config: BertConfig):
     import transformers
 

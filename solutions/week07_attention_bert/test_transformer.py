@@ -23,6 +23,15 @@ E = H * D
 LENGTHS = [6, 4, 2]  # real tokens in each sequence of the batch; the rest is padding
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def gen(seed):
     return torch.Generator().manual_seed(seed)
 

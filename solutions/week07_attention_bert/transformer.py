@@ -151,7 +151,7 @@ def bert_layer_state_dict(tensors: dict[str, Tensor], layer: int) -> dict[str, T
 
     A tensor the checkpoint lacks raises ``KeyError`` naming it.
     """
-    ### BEGIN SOLUTION: in_proj_* = torch.cat of the query, key, value weights (biases) in that order; attention.output.dense -> self_attn.out_proj; attention.output.LayerNorm -> norm1; intermediate.dense -> linear1; output.dense -> linear2; output.LayerNorm -> norm2
+    ### BEGIN SOLUTION: self_attn.in_proj_* = torch.cat of the checkpoint's query, key, value weights (biases), in that order; each of the other five checkpoint modules (weight and bias) is one of your five other sublayers
     p = f"encoder.layer.{layer}."
     out = {
         "self_attn.in_proj_weight": torch.cat([tensors[p + f"attention.self.{n}.weight"]
