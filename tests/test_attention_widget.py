@@ -14,6 +14,7 @@ from aimastery.bert.model import BertConfig, BertModel
 from aimastery.tokenization.wordpiece import WordPiece
 from aimastery.widgets.attention import (
     AttentionWidget, attention_widget, compute_attention_patterns, describe_head, plot_attention_heads,
+    strongest_head,
 )
 
 TOKENS = ["[CLS]", "the", "cat", "sat", ".", "[SEP]"]
@@ -78,3 +79,10 @@ def test_figure_and_widget(tiny):
     assert isinstance(widget, AttentionWidget) and (widget.layer, widget.head) == (1, 2)
     assert "data-aim-widget" in widget._esm and "data-aim-control" in widget._esm
     matplotlib.pyplot.close("all")
+
+
+def test_strongest_head():
+    data = {"sentences": [{"tokens": ["a", "b"], "attention": [[[[1, 0], [0.2, 0.8]]], [[[1, 0], [0.7, 0.3]]]]}]}
+    assert strongest_head(data, 0, "b", "a") == (1, 0, 0.7)
+    with pytest.raises(ValueError, match="must be tokens"):
+        strongest_head(data, 0, "b", "zz")

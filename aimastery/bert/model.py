@@ -85,22 +85,26 @@ class BertEmbeddings(nn.Module):
 
     def __init__(self, config: BertConfig):
         super().__init__()
-        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
-        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
-        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, config.hidden_size)
-        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        V, E = config.vocab_size, config.hidden_size
+        self.word_embeddings = nn.Embedding(V, E, config.pad_token_id)
+        self.position_embeddings = nn.Embedding(
+            config.max_position_embeddings, E)
+        self.token_type_embeddings = nn.Embedding(config.type_vocab_size, E)
+        self.LayerNorm = nn.LayerNorm(E, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
-    def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None) -> Tensor:
+    def forward(self, input_ids: Tensor,
+                token_type_ids: Tensor | None = None) -> Tensor:
         T = input_ids.shape[1]
-        if T > self.position_embeddings.num_embeddings:
-            raise ValueError(f"{T} tokens is more than the model's {self.position_embeddings.num_embeddings} "
-                             "positions: truncate the input")
+        n_positions = self.position_embeddings.num_embeddings
+        if T > n_positions:
+            raise ValueError(f"{T} tokens is more than the model's "
+                             f"{n_positions} positions: truncate the input")
         positions = torch.arange(T, device=input_ids.device)  # (T,)
-        if token_type_ids is None:
-            token_type_ids = torch.zeros_like(input_ids)  # one segment: sentence A
+        if token_type_ids is None:  # one segment: sentence A
+            token_type_ids = torch.zeros_like(input_ids)
         x = (self.word_embeddings(input_ids)  # (B, T, E)
-             + self.position_embeddings(positions)  # (T, E), broadcast over the batch
+             + self.position_embeddings(positions)  # (T, E), broadcast
              + self.token_type_embeddings(token_type_ids))  # (B, T, E)
         return self.dropout(self.LayerNorm(x))
 

@@ -119,50 +119,49 @@ def _merge_pair(symbols: list[str], left: str, right: str) -> list[str]:
     return out
 
 
-def train_bpe(text: str, num_merges: int, specials: list[str] | tuple[str, ...] = ()) -> BPE:
-    """Learn ``num_merges`` merges from ``text`` (fewer if the corpus runs out of pairs)."""
+def train_bpe(text: str, num_merges: int,
+              specials: list[str] | tuple[str, ...] = ()) -> BPE:
+    """Learn ``num_merges`` merges from ``text`` (fewer if no pair is left)."""
     if num_merges < 0:
         raise ValueError(f"num_merges must be >= 0, got {num_merges}")
     word_counts = Counter(pre_tokenize(text))
-    words = [list(w) for w in word_counts]  # each distinct pre-token as a list of symbols
-    freqs = list(word_counts.values())
+    words = [list(w) for w in word_counts]  # each distinct pre-token
+    freqs = list(word_counts.values())  # ... and how often it occurs
     alphabet = sorted(set(text))
 
     pair_counts: Counter = Counter()
-    where: dict[tuple[str, str], set[int]] = defaultdict(set)  # pair -> words that (may) contain it
+    where = defaultdict(set)  # pair -> the words that (may) contain it
     for w, (symbols, f) in enumerate(zip(words, freqs)):
         for pair in zip(symbols, symbols[1:]):
             pair_counts[pair] += f
             where[pair].add(w)
     heap = [(-c, pair) for pair, c in pair_counts.items()]
-    heapq.heapify(heap)
+    heapq.heapify(heap)  # the most frequent pair on top
 
     merges: list[Merge] = []
     while len(merges) < num_merges and heap:
         neg, pair = heapq.heappop(heap)
         if pair_counts.get(pair, 0) != -neg or -neg <= 0:
-            continue  # a stale entry: this pair's count has changed since it was pushed
+            continue  # stale: the pair's count changed since it was pushed
         left, right = pair
         merges.append(Merge(len(merges) + 1, left, right, -neg))
         changed: set[tuple[str, str]] = set()
         for w in where.pop(pair):
             old = words[w]
-            if len(old) < 2:
-                continue
             new = _merge_pair(old, left, right)
             if len(new) == len(old):
-                continue  # the index was stale: this word no longer has the pair
+                continue  # stale: this word no longer has the pair
             f = freqs[w]
-            for p in zip(old, old[1:]):
+            for p in zip(old, old[1:]):  # the word's old pairs go ...
                 pair_counts[p] -= f
                 changed.add(p)
-            for p in zip(new, new[1:]):
+            for p in zip(new, new[1:]):  # ... and its new pairs come
                 pair_counts[p] += f
                 where[p].add(w)
                 changed.add(p)
             words[w] = new
         pair_counts.pop(pair, None)
-        for p in changed:
+        for p in changed:  # push the new counts; old entries go stale
             c = pair_counts.get(p, 0)
             if c > 0:
                 heapq.heappush(heap, (-c, p))

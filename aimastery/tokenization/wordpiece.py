@@ -160,14 +160,16 @@ class WordPiece:
         return cls.from_file(minilm_folder() / "vocab.txt")
 
     def tokenize_word(self, word: str) -> list[str]:
-        """Greedy longest-match-first: ``"unaffable"`` -> ``["una", "##ff", "##able"]``."""
+        """Greedy longest match first: "unaffable" -> una ##ffa ##ble."""
         if len(word) > self.max_chars:
             return [UNK]
         pieces, start = [], 0
         while start < len(word):
             end = len(word)
-            while end > start:  # the longest piece from `start` that the vocabulary has
-                piece = word[start:end] if start == 0 else self.prefix + word[start:end]
+            while end > start:  # the longest piece from `start` it knows
+                piece = word[start:end]
+                if start > 0:
+                    piece = self.prefix + piece  # a continuation: ##piece
                 if piece in self.vocab:
                     break
                 end -= 1

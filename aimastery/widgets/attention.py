@@ -126,5 +126,17 @@ class AttentionWidget(CourseWidget):
     step = traitlets.Int(0).tag(sync=True)  # the token whose attention is shown
 
 
-def attention_widget(data: dict, layer: int = 0, head: int = 0) -> AttentionWidget:
-    return AttentionWidget(data=data, layer=layer, head=head)
+def attention_widget(data: dict, layer: int = 0, head: int = 0, step: int = 0) -> AttentionWidget:
+    """The widget over ``data``, opened at ``layer``, ``head`` and token ``step`` of the first sentence."""
+    return AttentionWidget(data=data, layer=layer, head=head, step=step)
+
+
+def strongest_head(data: dict, sentence: int, query: str, key: str) -> tuple[int, int, float]:
+    """The (layer, head) in which token ``query`` gives token ``key`` the most attention, and that weight."""
+    s = data["sentences"][sentence]
+    if query not in s["tokens"] or key not in s["tokens"]:
+        raise ValueError(f"both {query!r} and {key!r} must be tokens of the sentence; its tokens: {s['tokens']}")
+    att = np.array(s["attention"])  # (L, H, T, T)
+    w = att[:, :, s["tokens"].index(query), s["tokens"].index(key)]  # (L, H)
+    layer, head = np.unravel_index(int(np.argmax(w)), w.shape)
+    return int(layer), int(head), float(w[layer, head])

@@ -4,7 +4,7 @@
 // token attends: lines from it to every token, the head's whole matrix, and
 // the twelve heads of the layer as thumbnails.
 
-const ROW = 19, COL_W = 110, GAP_W = 150, CELL = 13;
+const ROW = 19, COL_W = 100, GAP_W = 110, CELL = 13;
 
 function blue(w) { // 0 -> white, 1 -> dark blue
   const t = Math.max(0, Math.min(1, w));
@@ -23,13 +23,13 @@ function lines(tokens, weights, q, onHover) {
   });
   tokens.forEach((tok, i) => {
     const left = s("text", { x: COL_W - 6, y: i * ROW + 17, "text-anchor": "end", "font-size": 13,
-      "font-weight": i === q ? "bold" : "normal", fill: i === q ? "var(--aim-accent)" : null, style: "cursor:pointer" }, tok);
+      "font-weight": i === q ? "bold" : "normal", style: i === q ? "cursor:pointer;fill:var(--aim-accent)" : "cursor:pointer" }, tok);
     left.addEventListener("mouseenter", () => onHover(i));
     svg.append(left);
     svg.append(s("rect", { x: COL_W + GAP_W + 2, y: i * ROW + 3, width: COL_W - 4, height: ROW - 3, rx: 3,
       fill: blue(row[i]) }));
     svg.append(s("text", { x: COL_W + GAP_W + 6, y: i * ROW + 17, "font-size": 13,
-      fill: row[i] > 0.55 ? "#ffffff" : null }, `${tok}  ${fmt(row[i], 2)}`));
+      style: row[i] > 0.55 ? "fill:#ffffff" : null }, `${tok}  ${fmt(row[i], 2)}`));
   });
   return svg;
 }
