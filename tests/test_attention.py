@@ -8,18 +8,11 @@ from aimastery.attention import (
     CausalSelfAttention, MultiHeadAttention, additive_mask, causal_mask, merge_heads, padding_mask,
     scaled_dot_product_attention, split_heads,
 )
+from aimastery.testing import one_torch_thread  # noqa: F401 (autouse: small tensors, one thread)
 
 B, H, T, D = 3, 4, 7, 8
 LENGTHS = [7, 4, 1]  # real tokens per sequence; the rest is padding
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def qkv(seed=0, dtype=torch.float32):

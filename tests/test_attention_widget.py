@@ -16,17 +16,10 @@ from aimastery.widgets.attention import (
     AttentionWidget, attention_widget, compute_attention_patterns, describe_head, plot_attention_heads,
     strongest_head,
 )
+from aimastery.testing import one_torch_thread  # noqa: F401 (autouse: small tensors, one thread)
 
 TOKENS = ["[CLS]", "the", "cat", "sat", ".", "[SEP]"]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_describe_head_names_planted_patterns():

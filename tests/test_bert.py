@@ -10,20 +10,13 @@ from aimastery.bert.model import BertConfig, BertForMaskedLM, BertModel, mean_po
 from aimastery.bert.sentence import SentenceEncoder
 from aimastery.pretrained import MiniLMEncoder, minilm_folder, pad_ids
 from aimastery.tokenization.wordpiece import WordPiece
+from aimastery.testing import one_torch_thread  # noqa: F401 (autouse: small tensors, one thread)
 
 SENTENCES = ["The cat sat on the mat.", "Attention is a weighted average of values, weighted by similarity.",
              "Hi!", "Crème brûlée, 3.14 and 🚀"]
 TINY = BertConfig(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=4, intermediate_size=32,
                   max_position_embeddings=12, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def hf_config(config: BertConfig):

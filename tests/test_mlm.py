@@ -1,23 +1,15 @@
 """BERT's masking rule and the tiny BERT's pretraining loop."""
 
-import pytest
 import torch
 
 from aimastery.bench.bert import shakespeare_batch
 from aimastery.bert.mlm import IGNORE, fixed_val_batches, mask_tokens, mlm_loss, top_guesses, train_mlm
 from aimastery.bert.model import BertConfig, BertForMaskedLM
 from aimastery.tokenization.wordpiece import WordPiece
+from aimastery.testing import one_torch_thread  # noqa: F401 (autouse: small tensors, one thread)
 
 V, MASK, PAD = 50, 49, 0
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: a second thread only waits for the first (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_the_80_10_10_rule():

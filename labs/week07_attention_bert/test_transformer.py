@@ -8,6 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from aimastery.testing import one_torch_thread  # noqa: F401 (autouse: small tensors, one thread)
+
 from .transformer import (
     EncoderLayer, MultiHeadAttention, attention, bert_layer_state_dict, causal_mask, encoder_from_checkpoint,
     merge_heads, split_heads,
@@ -22,14 +24,6 @@ B, H, T, D = 3, 4, 6, 8
 E = H * D
 LENGTHS = [6, 4, 2]  # real tokens in each sequence of the batch; the rest is padding
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small tensors: a second thread only waits for the first (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def gen(seed):
