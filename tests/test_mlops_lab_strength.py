@@ -4,7 +4,6 @@ Each mutant is the reference solution with one classic mistake; the lab's
 tests must fail on every one of them, in the task that owns the mistake.
 """
 
-import ast
 
 from aimastery.config import REPO_ROOT
 from aimastery.labs.mutants import uncaught_mutants
@@ -64,29 +63,7 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 }
 
 
-def only_task(task: int, tests: str) -> str:
-    """The test file with only ``task``'s hand-written tests (and everything that is not a test).
-
-    A mutant of one task cannot concern the others; and the generated-stream
-    tests (hypothesis against DuckDB and the course's PSI) would spend
-    minutes shrinking each failure: every mutant must be caught by a test
-    written by hand, which also gives a learner the clearer message.
-    """
-    tree = ast.parse(tests)
-    lines = tests.splitlines(keepends=True)
-    drop = []
-    for node in tree.body:
-        marks = [d.id for d in getattr(node, "decorator_list", []) if isinstance(d, ast.Name) and d.id.startswith("TASK")]
-        generated = isinstance(node, ast.FunctionDef) and "generated" in node.name
-        if marks and (marks != [f"TASK{task}"] or generated):
-            first = min(d.lineno for d in node.decorator_list)
-            drop.append((first - 1, node.end_lineno))
-    for start, end in reversed(drop):
-        del lines[start:end]
-    return "".join(lines)
-
 
 def test_every_mutant_is_caught(tmp_path):
-    uncaught = uncaught_mutants(SOLUTION, "lifecycle.py", "test_lifecycle.py", MUTANTS, tmp_path,
-                                tests_for=only_task)
+    uncaught = uncaught_mutants(SOLUTION, "lifecycle.py", "test_lifecycle.py", MUTANTS, tmp_path)
     assert not uncaught, f"the MLOps lab's tests pass these buggy solutions: {uncaught}"

@@ -25,29 +25,46 @@ import numpy as np
 import pandas as pd
 
 from aimastery.capstone.issues import LABELS, Issue
-from aimastery.capstone.synthetic import COMMANDS, COMPONENTS, FORMATS, FUNCS, SYSTEMS
+from aimastery.capstone.phrases import COMMANDS, COMPONENTS, FORMATS, FUNCS, INTEGRATIONS, SYSTEMS
 
 NEW_COMPONENTS = [
-    "Kubernetes operator", "GraphQL gateway", "Helm chart", "Kafka consumer", "gRPC server",
+    "Kubernetes operator", "GraphQL gateway", "Istio sidecar", "Kafka consumer", "gRPC server",
     "Terraform provider", "WASM runtime", "vector index", "prompt cache", "OAuth device flow",
     "S3 backend", "Arrow Flight endpoint", "OpenTelemetry exporter", "feature flag service",
 ]
-NEW_FORMATS = ["Iceberg", "Arrow IPC", "Zstandard", "Delta Lake", "WebP", "CBOR", "JSON Lines"]
+NEW_FORMATS = ["Iceberg", "Arrow IPC", "Zstandard", "Delta Lake", "Avro", "CBOR", "JSON Lines"]
 NEW_SYSTEMS = ["Kubernetes 1.30", "AWS Lambda", "Fargate", "NixOS 24.05", "ChromeOS", "Graviton"]
 NEW_COMMANDS = ["kubectl apply -f tool.yaml", "helm upgrade tool", "tool deploy --cluster prod",
                 "terraform apply", "tool reconcile --watch", "docker compose up tool"]
+NEW_INTEGRATIONS = ["Datadog", "Snowflake", "Vault", "Temporal", "ClickHouse", "Supabase", "Auth0",
+                    "NATS", "Pulsar", "Linear"]
 NEW_FUNCS = ["operator.reconcile", "gateway.resolve", "consumer.poll", "index.upsert", "flags.evaluate",
              "exporter.flush"]
-_RENAMES = [(COMPONENTS, NEW_COMPONENTS), (FORMATS, NEW_FORMATS), (SYSTEMS, NEW_SYSTEMS),
-            (COMMANDS, NEW_COMMANDS), ([f.removesuffix("()") for f in FUNCS], NEW_FUNCS)]
+
+
+def _literal(names: list[str]) -> list[str]:
+    return [re.escape(n) for n in names]
+
+
+def _commands(templates: list[str]) -> list[str]:
+    """A command's ``{name}`` stands for the issue's project name (any word, hyphens allowed)."""
+    return [re.escape(t).replace(re.escape("{name}"), r"[\w-]+") for t in templates]
+
+
+# (patterns of an old name, the new names one is replaced with)
+_RENAMES = [(_literal(COMPONENTS), NEW_COMPONENTS), (_literal(FORMATS), NEW_FORMATS),
+            (_literal(SYSTEMS), NEW_SYSTEMS), (_literal(INTEGRATIONS), NEW_INTEGRATIONS),
+            (_commands(COMMANDS), NEW_COMMANDS),
+            (_literal([f.removesuffix("()") for f in FUNCS]), NEW_FUNCS)]
 
 
 def with_new_vocabulary(issue: Issue, rng: random.Random) -> Issue:
-    """The issue with each component, format and system it names replaced by a new one (same label)."""
+    """The issue with each component, format, system, integration, command and function it names replaced
+    by a new one (same label)."""
     title, body = issue.title, issue.body
-    for old_names, new_names in _RENAMES:
+    for old_patterns, new_names in _RENAMES:
         # longest names first; a name is not part of a longer word or dotted name
-        alternatives = "|".join(re.escape(n) for n in sorted(old_names, key=len, reverse=True))
+        alternatives = "|".join(sorted(old_patterns, key=len, reverse=True))
         pattern = re.compile(r"(?<![\w.])(" + alternatives + r")(?!\w)")
         chosen: dict[str, str] = {}  # one new name per old name within an issue
 
