@@ -130,6 +130,19 @@ def parse_regions(source: str, filename: str) -> list[Region]:
     return regions
 
 
+def without_hints(source: str, filename: str = "solution") -> str:
+    """``source`` with every region's hint lines removed (its code and markers kept).
+
+    A mutant strength test edits the solution's code by text; hint 3 may
+    quote a line of that code, and an edit must find its target once.
+    """
+    lines = source.splitlines(keepends=True)
+    drop: set[int] = set()
+    for region in parse_regions(source, filename):
+        drop.update(range(region.begin + 1, region.end - len(region.code)))
+    return "".join(line for i, line in enumerate(lines) if i not in drop)
+
+
 @dataclass
 class LabHint:
     """The hints of one region, as the report shows them."""
