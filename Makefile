@@ -12,6 +12,7 @@ PY := $(BIN)/python
 STAGES = $(PY) -m aimastery.devtools.stages
 INSTALLED := $(VENV)/.installed
 VENDORED := _vendor/_assets/VERSIONS.json
+AXE := _vendor/axe/axe.min.js
 # Jupyter Book re-runs a chapter when its code changes, not when the package
 # it imports does: any change in aimastery/ empties the execution cache and
 # Sphinx's saved doctrees (else the old pages are reused as they are).
@@ -62,6 +63,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 $(VENDORED): $(INSTALLED) aimastery/devtools/vendor.py aimastery/devtools/static/widgets-config.js
 	$(PY) -m aimastery.devtools.vendor
 
+$(AXE): $(INSTALLED) aimastery/devtools/vendor.py
+	$(PY) -c "from aimastery.devtools.vendor import vendor_axe; vendor_axe()"
+
 $(CACHE_STAMP): $(PACKAGE_FILES)
 	@rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
@@ -82,7 +86,7 @@ book: $(INSTALLED) $(VENDORED) $(CACHE_STAMP)
 # for the budget check), a lab notebook under nbval against the solutions.
 # A lab's tests run once per version of its code: the lab notebooks' check(n)
 # calls reuse the pipeline's run (aimastery/labs/results_cache.py).
-test: $(INSTALLED) $(VENDORED) $(CACHE_STAMP) notebooks
+test: $(INSTALLED) $(VENDORED) $(AXE) $(CACHE_STAMP) notebooks
 	@$(STAGES) reset
 	@rm -rf _build/lab-results
 	@echo "== 1/4  package tests, the lab pipeline, every lab notebook (nbval)"
