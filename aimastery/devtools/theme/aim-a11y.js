@@ -12,6 +12,11 @@
       i.setAttribute("aria-hidden", "true");
       i.removeAttribute("title");
     }
+    // myst-nb's "Show code cell source" toggles are named "Toggle hidden content": let what they
+    // show be their name.
+    for (const s of document.querySelectorAll('details > summary[aria-label="Toggle hidden content"]')) {
+      if (s.textContent.trim()) s.removeAttribute("aria-label");
+    }
     // The sidebar's expand/collapse toggles are <summary> elements with an icon only: name them
     // after the section they open.
     for (const s of document.querySelectorAll(".bd-sidenav summary:not([aria-label])")) {
