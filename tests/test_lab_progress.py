@@ -47,7 +47,8 @@ def test_the_table_says_where_each_lab_stands(rows):
 
     broken = by_name["week02_linear"]
     assert broken.score.endswith("/ 4"), "the total comes from the test files, read as text"
-    assert broken.next_step.startswith("does not import (") and "SyntaxError" in broken.next_step, broken.next_step
+    assert broken.next_step.startswith("does not import (losses.py, line ") and "SyntaxError" in broken.next_step, \
+        broken.next_step
 
     table = render_table(rows)
     assert "Lab 1  " in table and "3 / 3" in table and "does not import" in table
@@ -60,8 +61,8 @@ def test_the_page_links_each_lab_to_its_chapter(rows, tmp_path):
     (built / "labs" / "week01_autodiff" / "lab.html").write_text("")
     page = tmp_path / "progress.html"
     text = render_html(rows, page, built=built)
-    assert '<a href="html/book/week01_autodiff.html">chapter</a>' in text
-    assert '<a href="html/book/week06_sequences.html">chapter</a>' in text  # found by the lab's {ref}
+    assert 'chapter: <a href="html/book/week01_autodiff.html">Week 1 · ' in text
+    assert 'chapter: <a href="html/book/week06_sequences.html">Week 6 · ' in text  # found by the lab's {ref}
     assert '<a href="html/labs/week01_autodiff/lab.html">Lab 1</a>' in text
     assert "does not import" in text and '<html lang="en">' in text
 

@@ -59,10 +59,17 @@ class LabProgress:
         return f"Task {number} · {title} ({status})"
 
 
+FILE_LINE_RE = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
+
+
 def _first_error_line(report: LabReport) -> str:
+    """"does not import (losses.py, line 44): SyntaxError: ...": the learner's file, else the test file."""
     err = report.collect_errors[0]
     lines = [line.strip() for line in err["message"].splitlines() if line.strip()]
     where = err["nodeid"] or "the lab"
+    mine = [m for m in FILE_LINE_RE.finditer(err["message"]) if Path(m["path"]).parent == report.lab_dir]
+    if mine:
+        where = f"{Path(mine[-1]['path']).name}, line {mine[-1]['line']}"
     return f"does not import ({where}): {lines[-1] if lines else 'see make lab-check'}"
 
 
@@ -138,7 +145,9 @@ def render_html(rows: list[LabProgress], page: Path = PAGE, book_sources: Path =
             lab_cell = link(notebook, r.title)
         if chapter is not None:
             target = built / chapter.relative_to(book_sources.parent).with_suffix(".html")
-            lab_cell += " · " + link(target, "chapter")
+            title = next((line[2:].strip() for line in chapter.read_text(encoding="utf-8").splitlines()
+                          if line.startswith("# ")), "the chapter")
+            lab_cell += f'<br><span class="chapter">chapter: {link(target, title)}</span>'
         state = "done" if r.first_open is None and not r.problem else "problem" if r.problem else "open"
         body.append(f'<tr class="{state}"><th scope="row">{lab_cell}</th><td>{html.escape(r.score)}</td>'
                     f"<td>{html.escape(r.next_step)}</td></tr>")
@@ -158,6 +167,7 @@ thead th {{ border-bottom: 2px solid #333; }}
 tr.done td:nth-child(2) {{ color: #1b5e20; font-weight: bold; }}
 tr.problem td:last-child {{ color: #8b0000; }}
 a {{ color: #0b5394; }}
+.chapter {{ font-weight: normal; font-size: 0.9em; }}
 </style>
 </head>
 <body>
