@@ -133,6 +133,7 @@ def test_lab_check_with_hint_shows_that_hint_for_the_tasks_that_fail(tmp_path):
     assert "Hint 2 of 3 · double in mod.py:\n        multiply by two,\n        or add x to itself" in second
     assert "triple in mod.py" not in second  # Task 2 passes: no hint for it
     assert "Hint 1 of 1 (the last there is: next, the solution page) · half" not in second  # no task: no guess
+    assert "(no hints for Task 3)" in second
     last = report.render(hint=7, solutions=solutions)
     assert "Hint 3 of 3 (the last there is: next, the solution page) · double in mod.py:\n        return 2 * x" in last
     with pytest.raises(ValueError, match="a hint's number is 1, 2, 3"):
@@ -185,3 +186,13 @@ def test_the_allow_list_names_only_labs_that_still_need_it():
         hints = lab_hints(SOLUTIONS / name)
         assert any(len(r.hints) < MIN_HINTS or r.task is None for r in hints), \
             f"{name} has progressive hints everywhere now: delete it from SINGLE_HINT_LABS"
+
+
+def test_a_task_without_code_of_its_own_says_so():
+    from aimastery.labs.hints import LabHint
+    from aimastery.labs.runner import TaskResult, TestOutcome, _hint_lines
+
+    task = TaskResult(3, "everything together", [TestOutcome("t::x", "x", 3, "everything together", "failed")])
+    hints = [LabHint("mod.py", "double", 1, ["a", "b"])]
+    assert _hint_lines(task, hints, 2) == [
+        "      (Task 3 has no code of its own to write: it tests what the other tasks wrote)"]

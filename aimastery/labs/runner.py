@@ -203,7 +203,9 @@ def _hint_lines(task: TaskResult, hints: list[LabHint], k: int) -> list[str]:
         last = " (the last there is: next, the solution page)" if k >= len(region.hints) else ""
         lines.append(f"      Hint {shown} of {len(region.hints)}{last} · {region.where} in {region.file}:")
         lines.extend(f"        {line}" for line in region.hints[shown - 1].splitlines())
-    if not lines:
+    if not lines and not mine and hints and all(h.task is not None for h in hints):
+        lines.append(f"      (Task {task.number} has no code of its own to write: it tests what the other tasks wrote)")
+    elif not lines:
         lines.append(f"      (no hints for Task {task.number})")
     return lines
 
