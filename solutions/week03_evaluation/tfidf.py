@@ -50,8 +50,8 @@ class TfidfVectorizer:
         """Task 4: set ``vocabulary_`` and ``df_`` from the training documents.
 
         ``vocabulary_`` maps each kept term to its column: the terms sorted
-        (by ``sorted``, Python's string order), numbered from 0. ``df_`` (V,) holds, in
-        column order, how many documents contain each term.
+        (by ``sorted``, Python's string order), numbered from 0. ``df_``
+        (V,) holds, in column order, how many documents contain each term.
         """
         ### BEGIN SOLUTION (Task 4)
         ### HINT 1: df counts documents, not occurrences: a document that says "the" five times adds
