@@ -9,6 +9,8 @@
   ``_allow_parallel_read``).
 * Record how long each chapter took to execute, for the budget check
   (:mod:`aimastery.devtools.budgets`).
+* Repair the theme's markup where axe-core finds a serious accessibility
+  violation (``theme/aim-a11y.js`` and ``theme/aim-a11y.css``, on every page).
 """
 
 from __future__ import annotations
@@ -86,8 +88,18 @@ def _record_execution_times(app: Sphinx, exception: Exception | None) -> None:
     write_times(executions, Path(app.outdir).parent / "execution-times.json")
 
 
+THEME = Path(__file__).parent / "theme"
+
+
+def _add_theme_repairs(app: Sphinx, config) -> None:
+    config.html_static_path.append(str(THEME))
+
+
 def setup(app: Sphinx) -> dict:
     _allow_parallel_read(app)
+    app.connect("config-inited", _add_theme_repairs)
+    app.add_js_file("aim-a11y.js")
+    app.add_css_file("aim-a11y.css")
     app.connect("config-inited", _check_vendor)
     app.connect("html-page-context", _offer_ipynb)
     app.connect("builder-inited", _note_start)
