@@ -9,18 +9,33 @@ from aimastery.labs.mutants import uncaught_mutants
 
 SOLUTION = REPO_ROOT / "solutions" / "capstone_service"
 
+VISIBLE = "not any(unicodedata.category(c)[0] in VISIBLE_CATEGORIES for c in value)"
+VALUE_ERROR = """        if err["type"] == "value_error":
+            msg = str(err["ctx"]["error"])
+        elif err["type"] == "json_invalid":"""
+
 MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
     "limit off by one": (1, [("if len(value) > max_chars:", "if len(value) >= max_chars:")]),
-    "only the empty string is blank": (1, [("not value.strip():", "value == '':")]),
-    "only ASCII spaces are blank": (1, [("not value.strip():", "not value.strip(' '):")]),
-    "allow_empty ignored": (1, [("if not allow_empty and not value.strip():", "if not value.strip():")]),
-    "value returned stripped": (1, [("visible character\")\n    return value\n",
-                                     "visible character\")\n    return value.strip()\n")]),
-    "input echoed back": (2, [('{"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}',
-                               '{"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"],'
+    "only the empty string is blank": (1, [(VISIBLE, "value == ''")]),
+    "str.strip() for blank (NUL, U+200B pass)": (1, [(VISIBLE, "not value.strip()")]),
+    "only ASCII spaces are blank": (1, [(VISIBLE, "not value.strip(' ')")]),
+    "isprintable() for visible (lone marks pass)": (1, [(VISIBLE, "not any(c.isprintable() and not c.isspace() "
+                                                                   "for c in value)")]),
+    "letters and numbers only": (1, [(VISIBLE, "not any(unicodedata.category(c)[0] in 'LN' for c in value)")]),
+    "whole category compared (never visible)": (1, [("unicodedata.category(c)[0] in", "unicodedata.category(c) in")]),
+    "every character must be visible": (1, [("not any(unicodedata.category(c)[0]", "not all(unicodedata.category(c)[0]")]),
+    "allow_empty ignored": (1, [("if not allow_empty and not any(", "if not any(")]),
+    "value returned stripped": (1, [("punctuation mark or symbol\")\n    return value\n",
+                                     "punctuation mark or symbol\")\n    return value.strip()\n")]),
+    "input echoed back": (2, [('{"loc": list(err["loc"]), "msg": msg, "type": err["type"]}',
+                               '{"loc": list(err["loc"]), "msg": msg, "type": err["type"],'
                                ' "input": str(err.get("input"))}')]),
     "400 instead of 422": (2, [("status_code=422)", "status_code=400)")]),
     "no 'accepted' field": (2, [('{"detail": detail, "accepted": accepted}', '{"detail": detail}')]),
+    "Pydantic's 'Value error, ' prefix kept": (2, [(VALUE_ERROR, '        if err["type"] == "json_invalid":')]),
+    "Pydantic's 'JSON decode error' kept": (2, [("msg = f\"the body is not valid JSON ({err['ctx']['error']})\"",
+                                                 "pass")]),
+    "JSON position dropped from loc": (2, [('"loc": list(err["loc"])', '"loc": [p for p in err["loc"] if isinstance(p, str)]')]),
     "== instead of compare_digest": (3, [("return hmac.compare_digest(provided_digest, expected_digest)",
                                           "return provided == expected")]),
     "compare_digest on str": (3, [("hmac.compare_digest(provided_digest, expected_digest)",

@@ -6,13 +6,16 @@ per module:
 * :mod:`~aimastery.capstone.issues` — the ``Issue`` record, the four labels,
   the training-data hash;
 * :mod:`~aimastery.capstone.synthetic` — a seeded generator of realistic
-  synthetic issues;
+  synthetic issues, from the words in :mod:`~aimastery.capstone.phrases`;
+* :mod:`~aimastery.capstone.data` — hand-written real-style issues, an
+  evaluation set kept out of training (a development and a held-out part);
 * :mod:`~aimastery.capstone.loader` — real exported issues (JSONL, JSON, CSV)
   with bad rows reported by line number;
 * :mod:`~aimastery.capstone.features` — TF-IDF features, reproduced in NumPy
   for serving;
-* :mod:`~aimastery.capstone.models` — the TF-IDF + MLP classifier (PyTorch)
-  and its NumPy forward pass; :mod:`~aimastery.capstone.embedding` — a linear head
+* :mod:`~aimastery.capstone.models` — the TF-IDF classifiers: logistic
+  regression (scikit-learn, the one the service serves) and a small MLP
+  (PyTorch); :mod:`~aimastery.capstone.embedding` — a linear head
   on MiniLM sentence embeddings (from :mod:`aimastery.pretrained`);
 * :mod:`~aimastery.capstone.evaluation` — metrics and their figures;
 * :mod:`~aimastery.capstone.artefacts` — safetensors + JSON with a manifest

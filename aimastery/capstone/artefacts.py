@@ -3,16 +3,17 @@
 Taught in the capstone chapter (book/capstone_issue_classifier.md). A folder
 of artefacts holds::
 
-    manifest.json          format, model version, training-data hash, metrics,
-                           and the SHA-256 and size of every other file
-    weights.safetensors    the network's tensors (float32)
+    manifest.json          format, model kind and version, training-data hash,
+                           metrics, and the SHA-256 and size of every other file
+    weights.safetensors    the model's tensors (float32), named by its kind
+                           (:data:`MODEL_TENSORS`)
     vocabulary.json        the TF-IDF terms and IDF weights
     labels.json            the labels, in the order of the outputs
 
 Nothing here can run code when it is read (a pickle can). Loading checks
 every file against the manifest before parsing it, then checks that the
-parts fit together (vocabulary size = rows of the first layer, labels =
-outputs), and fails with :class:`ArtefactError` saying which file is wrong
+parts fit together (every tensor's shape against the vocabulary size and
+the number of labels), and fails with :class:`ArtefactError` saying which file is wrong
 and what to do. Saving writes a new folder beside the old one and swaps it
 in, so a reader never sees a half-written set.
 """
@@ -35,13 +36,21 @@ from aimastery.capstone.features import TfidfFeatures
 from aimastery.config import REPO_ROOT
 
 FORMAT = "aimastery-capstone-classifier"
-FORMAT_VERSION = 1
+#: 2: the manifest's model kind names the tensors (version 1 held only the TF-IDF MLP's; still read).
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 VOCABULARY = "vocabulary.json"
 LABELS_FILE = "labels.json"
 REQUIRED_FILES = (WEIGHTS, VOCABULARY, LABELS_FILE)
-TENSOR_NAMES = ("hidden.weight", "hidden_bias", "out.weight", "out.bias")
+#: The tensors of each kind of model, with their shapes: V vocabulary terms, C labels, H hidden units.
+MODEL_TENSORS: dict[str, dict[str, tuple[str, ...]]] = {
+    # scikit-learn's LogisticRegression: logits = coef @ x + intercept
+    "tfidf-logreg": {"coef": ("C", "V"), "intercept": ("C",)},
+    # models.TfidfMLP's state dict: logits = out(relu(x @ hidden + hidden_bias))
+    "tfidf-mlp": {"hidden.weight": ("V", "H"), "hidden_bias": ("H",), "out.weight": ("C", "H"), "out.bias": ("C",)},
+}
 #: Environment variable naming the artefacts folder (the service and the CLI read it).
 ARTEFACTS_ENV = "AIM_ARTEFACTS_DIR"
 RETRAIN_HINT = "retrain with `python -m aimastery.capstone train`"
@@ -83,6 +92,17 @@ class Artefacts:
     def version(self) -> str:
         return self.manifest["model_version"]
 
+    @property
+    def kind(self) -> str:
+        """Which model the tensors are (a key of :data:`MODEL_TENSORS`)."""
+        return model_kind(self.manifest)
+
+
+def model_kind(manifest: dict[str, Any]) -> str | None:
+    """The manifest's model kind (:func:`read_manifest` fills in the MLP for a version-1 manifest)."""
+    model = manifest.get("model")
+    return model.get("kind") if isinstance(model, dict) else None
+
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -95,9 +115,11 @@ def save_artefacts(out_dir: str | Path, *, features: TfidfFeatures, tensors: dic
     from safetensors.numpy import save_file
 
     out_dir = Path(out_dir)
-    missing = set(TENSOR_NAMES) - set(tensors)
-    if missing:
-        raise ValueError(f"the weights lack {', '.join(sorted(missing))}")
+    kind = model.get("kind")
+    if kind not in MODEL_TENSORS:
+        raise ValueError(f"model kind {kind!r} unknown; the kinds are {', '.join(MODEL_TENSORS)}")
+    if set(tensors) != set(MODEL_TENSORS[kind]):
+        raise ValueError(f"a {kind} model has the tensors {', '.join(MODEL_TENSORS[kind])}; got {', '.join(sorted(tensors))}")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
@@ -110,7 +132,7 @@ def save_artefacts(out_dir: str | Path, *, features: TfidfFeatures, tensors: dic
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "model_version": f"{model.get('kind', 'model')}-{files[WEIGHTS]['sha256'][:12]}",
+            "model_version": f"{kind}-{files[WEIGHTS]['sha256'][:12]}",
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "labels": list(labels),
             "model": model,
@@ -160,10 +182,15 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     manifest = _read_json(path / MANIFEST)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArtefactError(f"{path / MANIFEST}: not a manifest of {FORMAT} artefacts", BAD_MANIFEST)
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise ArtefactError(f"{path / MANIFEST}: format version {manifest.get('format_version')!r}; "
-                            f"this code reads version {FORMAT_VERSION}; {RETRAIN_HINT}",
+                            f"this code reads versions {', '.join(map(str, READABLE_VERSIONS))}; {RETRAIN_HINT}",
                             "unsupported artefact format version")
+    if manifest["format_version"] == 1 and isinstance(manifest.get("model"), dict):
+        manifest["model"].setdefault("kind", "tfidf-mlp")
+    if model_kind(manifest) not in MODEL_TENSORS:
+        raise ArtefactError(f"{path / MANIFEST}: model kind {model_kind(manifest)!r}; this code serves "
+                            f"{', '.join(MODEL_TENSORS)}; {RETRAIN_HINT}", "unsupported model kind")
     files = manifest.get("files")
     if not isinstance(files, dict) or not isinstance(manifest.get("model_version"), str):
         raise ArtefactError(f"{path / MANIFEST}: lacks 'files' or 'model_version'; {RETRAIN_HINT}",
@@ -221,19 +248,21 @@ def load_artefacts(path: str | Path | None = None) -> Artefacts:
     except (SafetensorError, OSError, ValueError) as err:
         raise ArtefactError(f"{path / WEIGHTS}: not a readable safetensors file ({err})",
                             f"{WEIGHTS} is not readable") from None
-    _check_tensors(path / WEIGHTS, tensors, features.n_features, len(labels))
+    _check_tensors(path / WEIGHTS, model_kind(manifest), tensors, features.n_features, len(labels))
     return Artefacts(path, manifest, features, tensors, tuple(labels))
 
 
-def _check_tensors(file: Path, tensors: dict[str, np.ndarray], n_features: int, n_classes: int) -> None:
-    if set(tensors) != set(TENSOR_NAMES):
-        raise ArtefactError(f"{file}: tensors {sorted(tensors)}; expected {list(TENSOR_NAMES)}",
+def _check_tensors(file: Path, kind: str, tensors: dict[str, np.ndarray], n_features: int, n_classes: int) -> None:
+    wanted = MODEL_TENSORS[kind]
+    if set(tensors) != set(wanted):
+        raise ArtefactError(f"{file}: tensors {sorted(tensors)}; a {kind} model has {list(wanted)}",
                             f"{file.name} holds the wrong tensors")
-    hidden = tensors["hidden_bias"].shape[0] if tensors["hidden_bias"].ndim == 1 else -1
-    expected = {"hidden.weight": (n_features, hidden), "hidden_bias": (hidden,),
-                "out.weight": (n_classes, hidden), "out.bias": (n_classes,)}
-    for name, shape in expected.items():
-        t = tensors[name]
+    sizes = {"V": n_features, "C": n_classes}
+    for name, dims in wanted.items():  # sizes not fixed by the vocabulary and labels (H) come from the first tensor
+        for dim, n in zip(dims, tensors[name].shape):
+            sizes.setdefault(dim, n)
+    for name, dims in wanted.items():
+        t, shape = tensors[name], tuple(sizes[d] for d in dims)
         if t.shape != shape or t.dtype != np.float32:
             raise ArtefactError(f"{file}: {name} is {t.dtype}{list(t.shape)}, expected float32{list(shape)} "
                                 f"({n_features} vocabulary terms, {n_classes} labels)",

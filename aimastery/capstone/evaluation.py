@@ -63,12 +63,32 @@ def scores_table(evaluations: Sequence[Evaluation]):
     return pd.DataFrame(rows).set_index("model")
 
 
-def plot_confusion_matrices(evaluations: Sequence[Evaluation]):
-    """One confusion matrix per model, side by side, counts in each cell."""
+def accuracy_table(scores: dict[str, dict[str, Evaluation]]):
+    """A pandas DataFrame of accuracies: one row per model, one column per evaluation set (``scores[model][set]``)."""
+    import pandas as pd
+
+    return pd.DataFrame({model: {where: ev.accuracy for where, ev in by_set.items()}
+                         for model, by_set in scores.items()}).T
+
+
+def recall_table(scores: dict[str, dict[str, Evaluation]], where: str):
+    """Each model's recall per class on one evaluation set: rows models, columns labels."""
+    import pandas as pd
+
+    return pd.DataFrame({model: dict(zip(by_set[where].labels, by_set[where].recall.tolist()))
+                         for model, by_set in scores.items()}).T
+
+
+def plot_confusion_matrices(evaluations: Sequence[Evaluation], ncols: int = 2):
+    """One confusion matrix per model, ``ncols`` to a row, counts in each cell."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(evaluations), figsize=(3.6 * len(evaluations), 3.6), squeeze=False)
-    for ax, ev in zip(axes[0], evaluations):
+    ncols = min(ncols, len(evaluations))
+    nrows = -(-len(evaluations) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.5 * nrows), squeeze=False)
+    for ax in axes.flat[len(evaluations):]:
+        ax.set_visible(False)
+    for ax, ev in zip(axes.flat, evaluations):
         cm = ev.confusion
         ax.imshow(cm, cmap="Blues", vmin=0, vmax=cm.max())
         for (i, j), n in np.ndenumerate(cm):

@@ -12,8 +12,8 @@ Taught in the capstone chapter (book/capstone_issue_classifier.md).
 columns, weighted by their values: exactly what ``nn.EmbeddingBag`` with
 ``mode="sum"`` and ``per_sample_weights`` computes, without ever building
 the dense (B, V) batch. The same sum in NumPy
-(:func:`aimastery.capstone.predictor.logits`) is the whole forward pass the
-service runs.
+(:func:`aimastery.capstone.predictor.mlp_logits`) is the whole forward pass
+the service runs when it serves the network.
 """
 
 from __future__ import annotations
@@ -147,3 +147,16 @@ def train_logreg(X, y: np.ndarray, *, C: float = 10.0, seed: int = 0):
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(X, y)
+
+
+def logreg_tensors(model) -> dict[str, np.ndarray]:
+    """A fitted LogisticRegression's weights as float32 arrays, named as scikit-learn names them.
+
+    ``coef`` (C, V) and ``intercept`` (C,): the probabilities are
+    ``softmax(coef @ x + intercept)``, what ``predict_proba`` computes.
+    """
+    coef = np.asarray(model.coef_)
+    if coef.shape[0] != len(model.classes_):
+        raise ValueError(f"expected a multinomial model, one row of coef per class; got coef {coef.shape} "
+                         f"for {len(model.classes_)} classes")
+    return {"coef": coef.astype(np.float32), "intercept": np.asarray(model.intercept_, dtype=np.float32)}

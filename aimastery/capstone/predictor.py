@@ -2,8 +2,10 @@
 
 Taught in the capstone chapter (book/capstone_issue_classifier.md). Serving
 needs no PyTorch and no scikit-learn: TF-IDF is a dictionary look-up
-(:class:`~aimastery.capstone.features.TfidfFeatures`) and the network is two
-small matrix products (:func:`logits`).
+(:class:`~aimastery.capstone.features.TfidfFeatures`); the logistic
+regression is one small matrix product on the columns the issue touches
+(:func:`logreg_logits`), the network two (:func:`mlp_logits`). The manifest's
+model kind says which.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ class Prediction:
     probabilities: dict[str, float]
 
 
-def logits(tensors: dict[str, np.ndarray], cols: np.ndarray,
-           values: np.ndarray) -> np.ndarray:
+def logreg_logits(tensors: dict[str, np.ndarray], cols: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Logistic regression on one sparse vector: cols (k,), values (k,) -> logits (C,).
+
+    ``coef @ x`` for a sparse ``x`` reads only the k columns of ``coef``
+    (C, V) that the issue's terms touch.
+    """
+    return tensors["coef"][:, cols] @ values + tensors["intercept"]  # (C, k) @ (k,) + (C,) -> (C,)
+
+
+def mlp_logits(tensors: dict[str, np.ndarray], cols: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The TF-IDF MLP for one sparse vector: cols (k,), values (k,) -> logits (C,).
 
     ``values @ W[cols]`` is ``x @ W`` for a sparse ``x``: only k rows of
@@ -36,6 +46,10 @@ def logits(tensors: dict[str, np.ndarray], cols: np.ndarray,
     h = values @ W[cols] + b  # (k,) @ (k, H) -> (H,)
     np.maximum(h, 0.0, out=h)  # ReLU
     return U @ h + c  # (C, H) @ (H,) -> (C,)
+
+
+#: The forward pass of each model kind (artefacts.MODEL_TENSORS names their tensors).
+LOGITS = {"tfidf-logreg": logreg_logits, "tfidf-mlp": mlp_logits}
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -50,8 +64,10 @@ class Predictor:
         self.artefacts = artefacts
         self.labels = artefacts.labels
         self.version = artefacts.version
+        self.kind = artefacts.kind
         self._features = artefacts.features
         self._tensors = artefacts.tensors
+        self._logits = LOGITS[artefacts.kind]
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Predictor:
@@ -61,7 +77,7 @@ class Predictor:
     def predict_proba(self, title: str, body: str = "") -> np.ndarray:
         """Class probabilities (C,) in ``labels`` order."""
         cols, values = self._features.transform_one(issue_text(title, body))
-        return softmax(logits(self._tensors, cols, values))
+        return softmax(self._logits(self._tensors, cols, values))
 
     def predict(self, title: str, body: str = "") -> Prediction:
         probs = self.predict_proba(title, body)

@@ -4,9 +4,10 @@ The course's service (aimastery/capstone/service.py, taught in
 book/capstone_issue_classifier.md) trusts nothing a client sends. Here you
 write that edge yourself, on a small FastAPI app:
 
-1. ``check_text``: the rules for a title and a body;
+1. ``check_text``: the rules for a title and a body (what "visible" means
+   is the course's one definition, ``VISIBLE_CATEGORIES``);
 2. ``validation_error_response``: a 422 that says where the problem is and
-   what is accepted, and never echoes the input;
+   what is accepted, in the service's words, and never echoes the input;
 3. ``check_api_key``: a constant-time comparison of API keys (of their digests);
 4. ``check_batch_size`` and the body of ``POST /predict/batch``.
 
@@ -20,18 +21,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import unicodedata
 
 from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, field_validator
 
-MAX_TITLE_CHARS = 1_000
-MAX_BODY_CHARS = 20_000
-MAX_BATCH = 100
-ISSUE_ACCEPTS = (f'{{"title": text with a non-whitespace character, at most {MAX_TITLE_CHARS:,} characters; '
-                 f'"body": text, at most {MAX_BODY_CHARS:,} characters, optional}}')
-BATCH_ACCEPTS = f'{{"issues": a list of 1 to {MAX_BATCH} issues}}, each {ISSUE_ACCEPTS}'
+# The limits, what "visible" means, and what each endpoint accepts: the course's service's own
+# definitions (aimastery/capstone/schemas.py), so that this app answers as that one does.
+from aimastery.capstone.schemas import (  # noqa: F401 (re-exported for the tests)
+    BATCH_ACCEPTS, ISSUE_ACCEPTS, MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, VISIBLE_CATEGORIES,
+)
 
 
 class KeywordModel:
@@ -61,11 +62,15 @@ def check_text(value: str, *, field: str, max_chars: int, allow_empty: bool) -> 
     """Return ``value`` if it follows the rules, else raise ``ValueError`` saying what is accepted.
 
     - more than ``max_chars`` characters: refused (the message names the limit);
-    - empty or only whitespace: refused unless ``allow_empty`` (a title needs
-      a visible character; a body may be empty, as on GitHub).
+    - no visible character: refused unless ``allow_empty`` (a title needs one;
+      a body may be empty, as on GitHub). A character is visible when its
+      Unicode general category (``unicodedata.category(c)``, such as ``"Lu"``
+      or ``"Zs"``) starts with a letter in ``VISIBLE_CATEGORIES``: a letter,
+      number, punctuation mark or symbol. Spaces, NUL, U+200B and U+FEFF are
+      not.
     The value is returned unchanged (not stripped).
     """
-    # TODO: two checks; each ValueError message says what is accepted (name the field and the limit)
+    # TODO: two checks, each a ValueError naming the field and what is accepted; the second looks at each character's Unicode category
     raise NotImplementedError('Capstone lab · check_text in service.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -102,10 +107,12 @@ class BatchIn(BaseModel):
 
     issues: list[IssueIn]
 
-    @field_validator("issues")
+    @field_validator("issues", mode="before")
     @classmethod
-    def _size(cls, value: list[IssueIn]) -> list[IssueIn]:
-        return check_batch_size(value)
+    def _size_first(cls, value):
+        # mode="before": the size is checked before any issue is, so 10,000 blank issues get one
+        # short error saying what a batch holds, not 10,000 errors about their titles.
+        return check_batch_size(value) if isinstance(value, list) else value
 
 
 # ----- Task 2: validation errors as clear 422 responses
@@ -118,9 +125,17 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
     as ``("body", "title")``), ``msg``, ``type``, and also ``input`` (what the
     client sent) and sometimes ``ctx``. Keep only loc (as a list), msg and
     type: never echo the input back (it can be 20,000 characters, or
-    something a log viewer should not display).
+    something a log viewer should not display). Two messages are Pydantic's,
+    not yours, and the service words them better:
+
+    - ``type == "value_error"`` (a ``ValueError`` from a validator, such as
+      ``check_text``): Pydantic's msg is "Value error, " + your message;
+      the message alone is ``str(err["ctx"]["error"])``;
+    - ``type == "json_invalid"`` (the body is not JSON): Pydantic says
+      "JSON decode error"; say ``the body is not valid JSON (<why>)``, with
+      why from ``err["ctx"]["error"]`` (such as "Expecting value").
     """
-    # TODO: one dict per error with loc as a list, msg and type; status_code=422
+    # TODO: one dict per error with loc as a list, msg and type (mind the two message rules); status_code=422
     raise NotImplementedError('Capstone lab · validation_error_response in service.py: not implemented yet (the TODO just above says what to write)')
 
 

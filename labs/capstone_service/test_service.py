@@ -5,14 +5,19 @@ The tasks build on each other: do them in order.
 
 import hashlib
 import hmac
+import json
+import unicodedata
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError, field_validator
 
 from . import service
 from .service import MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, BatchIn, IssueIn, check_api_key, check_batch_size, \
-    check_text, create_app
+    check_text, create_app, validation_error_response
 
 TASK1 = pytest.mark.task(1, "check_text: the rules for a title and a body")
 TASK2 = pytest.mark.task(2, "validation errors as clear 422 responses")
@@ -38,11 +43,69 @@ def test_text_within_the_rules_comes_back_unchanged():
     assert check_text("x" * 100, field="body", max_chars=100, allow_empty=True) == "x" * 100  # the limit is allowed
 
 
+# Not visible: Unicode's control (Cc), format (Cf) and separator (Z*) characters, and the rest.
+INVISIBLE = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp"))
+VISIBLE = st.characters(categories=("L", "N", "P", "S"))
+
+
 @TASK1
-@pytest.mark.parametrize("value", ["", " ", "\t\n  ", "\u00a0\u2003"])
-def test_blank_title_is_refused(value):
+@pytest.mark.parametrize("value", ["", " ", "\t\n  ", "\u00a0\u2003", "\x00\x00\x00", "\u200b", "\ufeff\u200d",
+                                   "\u0301\u0301", "\ue000"],
+                         ids=["empty", "space", "tab-newline", "nbsp-emspace", "NUL", "zero-width-space",
+                              "BOM-zwj", "combining-marks", "private-use"])
+def test_title_without_a_visible_character_is_refused(value):
     with pytest.raises(ValueError, match="title"):
         check_text(value, field="title", max_chars=100, allow_empty=False)
+
+
+@TASK1
+@pytest.mark.parametrize("value", ["42", "?", "\u00e9", "\u4e2d", "\U0001f600", "\u200b#\u200b", "\x00x"])
+def test_one_visible_character_is_enough(value):
+    assert check_text(value, field="title", max_chars=100, allow_empty=False) == value
+
+
+@TASK1
+@given(st.text(INVISIBLE, max_size=30), VISIBLE, st.integers(0, 30))
+def test_control_format_and_space_characters_are_not_visible(blank, visible, where):
+    with pytest.raises(ValueError):
+        check_text(blank, field="title", max_chars=100, allow_empty=False)
+    assert check_text(blank, field="body", max_chars=100, allow_empty=True) == blank
+    text = blank[:where] + visible + blank[where:]
+    assert check_text(text, field="title", max_chars=100, allow_empty=False) == text
+
+
+@TASK1
+@given(st.text(max_size=20))
+def test_visible_means_what_the_course_service_means(text):
+    from aimastery.capstone.schemas import has_visible_character  # the course's definition, as the oracle
+
+    try:
+        check_text(text, field="title", max_chars=100, allow_empty=False)
+        accepted = True
+    except ValueError:
+        accepted = False
+    categories = [unicodedata.category(c) for c in text]
+    assert accepted == has_visible_character(text), (
+        f"title {ascii(text)}, Unicode categories {categories}: your check_text "
+        f"{'accepts' if accepted else 'refuses'} it, but visible means a category starting with L, N, P or S "
+        f"(Cn is an unassigned code point, Co private use: neither is visible)")
+
+
+@TASK1
+def test_check_text_does_the_check_itself(monkeypatch):
+    import aimastery.capstone.schemas as course
+
+    def finished(*args, **kwargs):
+        raise AssertionError("write the visible check yourself, from the characters' Unicode categories: "
+                             "the course's finished function is the tests' oracle, not your helper")
+
+    for module in (course, service):
+        for name in ("has_visible_character", "is_visible", "visible_pattern"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, finished)
+    assert check_text("ok", field="title", max_chars=100, allow_empty=False) == "ok"
+    with pytest.raises(ValueError):
+        check_text("\u200b", field="title", max_chars=100, allow_empty=False)
 
 
 @TASK1
@@ -60,7 +123,7 @@ def test_issue_schema_uses_the_rules():
             IssueIn.model_validate(bad)
 
 
-# ----- Task 2 (these requests fail on their types, before your check_text runs)
+# ----- Task 2 (these requests fail on their types or their JSON, before your check_text runs)
 
 
 @TASK2
@@ -79,6 +142,44 @@ def test_validation_errors_are_422_with_what_is_accepted(client, request_kwargs,
     first = body["detail"][0]
     assert set(first) == {"loc", "msg", "type"}, "each problem has loc, msg and type, nothing else"
     assert isinstance(first["loc"], list) and loc in first["loc"]
+
+
+@TASK2
+@pytest.mark.parametrize("raw", [b'{"title": ', b'{"title": "x",}', b"{'title': 'x'}", b'{"title": "x"} extra'])
+def test_json_errors_say_why_and_where(client, raw):
+    r = client.post("/predict", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    problem = r.json()["detail"][0]
+    with pytest.raises(json.JSONDecodeError) as err:
+        json.loads(raw)
+    assert problem["type"] == "json_invalid"
+    assert problem["msg"] == f"the body is not valid JSON ({err.value.msg})", "the service's wording"
+    assert problem["loc"] == ["body", err.value.pos], "loc is ['body', where the JSON parser stopped]"
+
+
+class _Picky(BaseModel):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _never(cls, value: str) -> str:
+        raise ValueError("the name is never right; anything else is")
+
+
+def _picky_error() -> RequestValidationError:
+    try:
+        _Picky(name="x")
+    except ValidationError as err:
+        return RequestValidationError(err.errors())
+    raise AssertionError("unreachable")
+
+
+@TASK2
+def test_your_validators_messages_come_without_pydantics_prefix():
+    r = validation_error_response(_picky_error(), "a name")
+    problem = json.loads(r.body)["detail"][0]
+    assert problem["msg"] == "the name is never right; anything else is", "no 'Value error, ' in front"
+    assert problem == {"loc": ["name"], "msg": problem["msg"], "type": "value_error"}
 
 
 @TASK2
@@ -165,3 +266,12 @@ def test_batch_limits_through_the_api(client):
         r = client.post("/predict/batch", json={"issues": [ISSUE] * n})
         assert r.status_code == 422 and "1 to 100" in r.json()["detail"][0]["msg"]
     assert BatchIn.model_validate({"issues": [ISSUE]}).issues[0].title == ISSUE["title"]
+
+
+@TASK4
+def test_ten_thousand_blank_issues_get_one_short_error(client):
+    r = client.post("/predict/batch", json={"issues": [{"title": " "}] * 10_000})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert len(detail) == 1 and "1 to 100" in detail[0]["msg"], "one error, saying what a batch holds"
+    assert len(r.content) < 1_000, "the size is checked first: one short error, not one per issue"

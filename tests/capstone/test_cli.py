@@ -26,7 +26,10 @@ def test_train_on_an_export_then_verify(tmp_path):
     export.write_text("\n".join(json.dumps(r) for r in rows))
     out = tmp_path / "artefacts"
 
-    trained = run("train", "--data", str(export), "--out", str(out), "--epochs", "2")
+    evaluation = tmp_path / "real.json"  # scored, never trained on
+    evaluation.write_text(json.dumps([{"title": "Crash when saving", "body": "", "labels": [{"name": "bug"}]},
+                                      {"title": "Add dark mode?", "body": None, "labels": ["enhancement"]}]))
+    trained = run("train", "--data", str(export), "--out", str(out), "--epochs", "2", "--eval-data", str(evaluation))
     assert trained.returncode == 0, trained.stderr
     assert "160 issues loaded, 2 rows skipped" in trained.stdout
     assert "line 4: missing title" in trained.stdout and "line 10: no known label" in trained.stdout
@@ -34,11 +37,14 @@ def test_train_on_an_export_then_verify(tmp_path):
     summary = json.loads(trained.stdout.strip().splitlines()[-1])
     manifest = read_manifest(out)
     assert summary["model_version"] == manifest["model_version"]
+    assert set(summary["out_of_distribution"]) == {"hand-written, dev", "hand-written, held out", "real.json"}
+    assert manifest["metrics"]["out_of_distribution"]["real.json"]["per_class"]["bug"]["support"] == 1
     assert manifest["training_data"]["source"] == "issues.jsonl"
     assert manifest["training_data"]["rows_skipped"] == 2
 
     verified = run("verify", "--artefacts", str(out))
     assert verified.returncode == 0 and "OK, every file matches" in verified.stdout
+    assert "accuracy on hand-written, held out:" in verified.stdout
 
     with open(out / WEIGHTS, "r+b") as f:
         f.seek(-4, 2)

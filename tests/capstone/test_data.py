@@ -161,3 +161,27 @@ def test_jsonl_lines_are_counted_on_newlines_only(tmp_path):
     path.write_text("\r\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     result = load_issues(path)
     assert result.issues[0].title == "a\u2028b" and [p.line for p in result.problems] == [2]
+
+
+def test_handwritten_set_loads_as_an_export_in_two_parts():
+    from aimastery.capstone.data import HANDWRITTEN, handwritten_issues
+
+    dev, test = handwritten_issues("dev"), handwritten_issues("test")
+    assert Counter(i.label for i in dev) == {label: 16 for label in LABELS}
+    assert len(test) == 192 and set(Counter(i.label for i in test)) == set(LABELS)
+    assert not {i.title for i in dev} & {i.title for i in test}, "the two parts share no issue"
+    for path in HANDWRITTEN.values():  # the loader a learner's export goes through, every row clean
+        assert not load_issues(path, on_error="raise").problems
+    with pytest.raises(ValueError, match="'dev' or 'test'"):
+        handwritten_issues("train")
+
+
+def test_the_generator_never_writes_a_handwritten_title():
+    from aimastery.capstone.data import handwritten_issues
+
+    def words(title):
+        return " ".join(title.lower().split())
+
+    generated = {words(i.title) for i in generate_issues(500, seed=0) + generate_issues(500, seed=1)}
+    handwritten = [i.title for i in handwritten_issues("dev") + handwritten_issues("test")]
+    assert not [t for t in handwritten if words(t) in generated]

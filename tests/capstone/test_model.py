@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from aimastery.capstone.features import TfidfFeatures, fit_tfidf
 from aimastery.capstone.issues import LABELS
-from aimastery.capstone.models import MLPConfig, csr_batch, mlp_tensors, train_mlp
-from aimastery.capstone.predictor import Predictor, logits, softmax
+from aimastery.capstone.models import MLPConfig, csr_batch, logreg_tensors, mlp_tensors, train_logreg, train_mlp
+from aimastery.capstone.predictor import Predictor, logreg_logits, mlp_logits, softmax
 from aimastery.capstone.synthetic import generate_issues
 from aimastery.checks import assert_close
 
@@ -67,8 +67,19 @@ def test_numpy_forward_matches_torch(fitted):
     with torch.no_grad():
         expected = torch.softmax(model(*csr_batch(X)), dim=1).numpy()
     tensors = mlp_tensors(model)
-    ours = np.stack([softmax(logits(tensors, *features.transform_one(t))) for t in TEXTS])
+    ours = np.stack([softmax(mlp_logits(tensors, *features.transform_one(t))) for t in TEXTS])
     assert_close(ours, expected, rtol=1e-5, atol=1e-6, name="probabilities")
+
+
+def test_numpy_logistic_regression_matches_scikit_learn(fitted):
+    features, _ = fitted
+    X = features.transform(TEXTS)
+    y = np.array([LABELS.index(i.label) for i in ISSUES])
+    model = train_logreg(X, y)
+    tensors = logreg_tensors(model)
+    assert tensors["coef"].shape == (len(LABELS), features.n_features)
+    ours = np.stack([softmax(logreg_logits(tensors, *features.transform_one(t))) for t in TEXTS])
+    assert_close(ours, model.predict_proba(X), rtol=1e-4, atol=1e-5, name="probabilities")
 
 
 def test_training_is_reproducible(fitted):
@@ -82,6 +93,7 @@ def test_training_is_reproducible(fitted):
 
 def test_small_model_beats_chance_by_far(artefacts_dir):
     predictor = Predictor.load(artefacts_dir)
+    assert predictor.kind == "tfidf-logreg"  # what the service serves
     held_out = generate_issues(50, seed=99)
     accuracy = np.mean([predictor.predict(i.title, i.body).label == i.label for i in held_out])
     assert accuracy > 0.8, f"accuracy {accuracy:.1%} on fresh synthetic issues"

@@ -7,12 +7,18 @@ import json
 import logging
 import shutil
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from aimastery.capstone.artefacts import WEIGHTS
-from aimastery.capstone.schemas import MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS
+from aimastery.capstone.schemas import (
+    MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, has_visible_character, is_visible, visible_pattern,
+)
 from aimastery.capstone import service
 from aimastery.capstone.service import API_KEY_HEADER, MAX_REQUEST_BYTES, LimitRequestSize, Settings, create_app
 
@@ -86,6 +92,47 @@ def test_bad_issues_are_422_saying_what_is_accepted(client, payload, where):
     assert body["detail"][0]["loc"] == where and body["detail"][0]["msg"]
     assert "at most 20,000 characters" in body["accepted"]
     assert "b" * 100 not in r.text  # the input is never echoed back
+
+
+INVISIBLE = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp"))  # control, format, whitespace
+VISIBLE = st.characters(categories=("L", "N", "P", "S"))
+
+
+@pytest.mark.parametrize("title", ["\x00", "\x00" * 50, "\u200b", "\u200b\u200c\u200d\u2060", "\ufeff", "\u202e\u2066",
+                                   "\u0301", "\ue000", "\u2028\u2029"])
+def test_titles_with_nothing_visible_are_a_clear_422(client, title):
+    r = client.post("/predict", json={"title": title, "body": "text"})
+    assert r.status_code == 422
+    problem = r.json()["detail"][0]
+    assert problem["loc"] == ["body", "title"] and problem["type"] == "blank_title"
+    assert "no visible character" in problem["msg"] and "letter, number, punctuation mark or symbol" in problem["msg"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(blank=st.text(INVISIBLE, max_size=40), visible=VISIBLE, where=st.integers(0, 40))
+def test_visible_means_letter_number_punctuation_or_symbol(artefacts_dir, blank, visible, where):
+    with TestClient(create_app(Settings(artefacts_dir))) as c:
+        assert c.post("/predict", json={"title": blank}).status_code == 422
+        assert c.post("/predict", json={"title": blank[:where] + visible + blank[where:]}).status_code == 200
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=30))
+def test_the_published_pattern_is_the_rule(text):
+    assert bool(re.search(visible_pattern(), text)) == has_visible_character(text)
+    assert has_visible_character(text) == any(is_visible(c) for c in text)
+
+
+def test_schema_publishes_the_rule(client):
+    title = client.get("/openapi.json").json()["components"]["schemas"]["IssueIn"]["properties"]["title"]
+    assert title["pattern"] == visible_pattern() and "visible" in title["description"]
+    assert re.search(title["pattern"], "\u200b\x00 ") is None and re.search(title["pattern"], "\u200bx")
+
+
+def test_ten_thousand_blank_issues_get_one_short_error(client):
+    r = client.post("/predict/batch", json={"issues": [{"title": "\u200b"}] * 10_000})
+    assert r.status_code == 422 and len(r.content) < 1_000
+    assert [p["msg"] for p in r.json()["detail"]] == ["a batch holds 1 to 100 issues, got 10,000"]
 
 
 def test_limits_are_inclusive(client):
@@ -275,7 +322,7 @@ def test_openapi_documents_limits_and_errors(client):
     schema = client.get("/openapi.json").json()
     issue = schema["components"]["schemas"]["IssueIn"]
     assert issue["properties"]["body"]["maxLength"] == MAX_BODY_CHARS
-    assert issue["properties"]["title"]["pattern"] == r"\S"
+    assert issue["properties"]["title"]["pattern"] == visible_pattern()
     assert schema["components"]["schemas"]["BatchIn"]["properties"]["issues"]["maxItems"] == MAX_BATCH
     assert set(schema["paths"]["/predict"]["post"]["responses"]) >= {"200", "413", "422", "503"}
     json.dumps(schema)
