@@ -27,11 +27,10 @@ from aimastery.config import REPO_ROOT
 
 SOLUTIONS = REPO_ROOT / "solutions"
 LABS = REPO_ROOT / "labs"
-# weekNN_topic for the weekly labs, capstone_topic for the capstone's, and a named
-# Part III chapter's lab under its own name (vector_search)
-LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<capstone>capstone)|(?P<named>vector))_[a-z0-9_]+$")
-#: How reports name the labs that are not a week's: the key ``make lab-check WEEK=...`` takes -> title.
-NAMED_LABS = {"capstone": "Capstone lab", "vector": "Vector search lab"}
+#: Part III's labs are named by their chapter, not a week: folder prefix -> how reports name the lab.
+NAMED_LABS = {"capstone": "Capstone lab", "mlops": "MLOps lab", "vector": "Vector search lab"}
+# weekNN_topic for the weekly labs, capstone_topic / mlops_topic / vector_topic for Part III's
+LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<named>" + "|".join(NAMED_LABS) + r"))_[a-z0-9_]+$")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis")
 
 BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
@@ -45,16 +44,17 @@ class MarkerError(ValueError):
 
 
 def lab_key(lab_dir: Path) -> str:
-    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", "capstone" or "vector"."""
+    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", or a Part III name ("capstone", "mlops", "vector")."""
     match = LAB_DIR_RE.match(lab_dir.name)
     if not match:
-        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff), capstone_topic or vector_topic, "
+        named = ", ".join(f"{k}_topic" for k in NAMED_LABS)
+        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff) or one of {named}, "
                          f"got {lab_dir.name!r}")
-    return match.group("week") or match.group("capstone") or match.group("named")
+    return match.group("week") or match.group("named")
 
 
 def lab_title(lab_dir: Path) -> str:
-    """How reports and stubs name a lab: "Lab 1", or "Capstone lab"."""
+    """How reports and stubs name a lab: "Lab 1", "Capstone lab", "MLOps lab"."""
     key = lab_key(lab_dir)
     return NAMED_LABS.get(key) or f"Lab {int(key)}"
 

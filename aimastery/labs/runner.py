@@ -172,11 +172,11 @@ def available_labs(root: Path = LABS) -> list[Path]:
     if not root.exists():
         return []
     labs = [p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)]
-    return sorted(labs, key=lambda p: (not lab_key(p).isdigit(), p.name))  # the weeks, then the named labs
+    return sorted(labs, key=lambda p: (lab_key(p) in NAMED_LABS, p.name))  # the weeks, then Part III's
 
 
 def find_lab(week: str | int, root: Path = LABS) -> Path:
-    """The lab folder of ``week`` ("01", "1", 1, "capstone" or "vector") under ``root``; a clear error otherwise."""
+    """The lab folder of ``week`` ("01", "1", 1, or a Part III name: "capstone", "mlops", "vector") under ``root``; a clear error otherwise."""
     labs = available_labs(root)
     listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
     wanted = str(week).strip().lower()
@@ -187,12 +187,13 @@ def find_lab(week: str | int, root: Path = LABS) -> Path:
         try:
             wanted = f"{int(wanted):02d}"
         except ValueError:
-            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}; got {week!r}. "
-                              f"Labs that exist: {listing}") from None
+            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}, or one of "
+                              f"{', '.join(NAMED_LABS)}; got {week!r}. Labs that exist: {listing}") from None
     for lab in labs:
         if lab_key(lab) == wanted:
             return lab
-    raise LookupError(f"There is no lab for week {wanted}. Labs that exist: {listing}")
+    missing = f"{wanted} lab" if wanted in NAMED_LABS else f"lab for week {wanted}"
+    raise LookupError(f"There is no {missing}. Labs that exist: {listing}")
 
 
 def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900,
