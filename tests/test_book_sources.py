@@ -9,37 +9,17 @@ import pytest
 import yaml
 
 from aimastery.config import REPO_ROOT
+from aimastery.devtools.book_sources import code_lines, toc_files
 
-TOC = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
 BIB_KEYS = set(re.findall(r"@\w+\{([^,\s]+),", (REPO_ROOT / "references.bib").read_text()))
 
 
-def toc_files() -> list[str]:
-    files, stack = [TOC["root"]], list(TOC.get("parts", []))
-    while stack:
-        entry = stack.pop()
-        children = entry.get("chapters", []) + entry.get("sections", [])
-        files += [c["file"] for c in children if "file" in c]
-        stack += children
-    return files
-
-
 def chapters() -> list[Path]:
-    """Pages that are notebooks of the book proper (not labs or solution pages)."""
+    """Pages that are notebooks of the book proper (not labs, solution pages or Part V's
+    interview pages, whose shape tests/test_interview_pages.py checks)."""
     return [REPO_ROOT / f"{f}.md" for f in toc_files()
-            if f.startswith("book/") and "kernelspec:" in (REPO_ROOT / f"{f}.md").read_text()]
-
-
-def code_lines(text: str) -> list[str]:
-    lines, inside = [], False
-    for line in text.splitlines():
-        if line.startswith("```{code-cell}"):
-            inside = True
-        elif inside and line.startswith("```"):
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+            if f.startswith("book/") and not f.startswith("book/interview/")
+            and "kernelspec:" in (REPO_ROOT / f"{f}.md").read_text()]
 
 
 def test_every_toc_entry_exists():
