@@ -47,13 +47,21 @@ def part_files(caption: str, toc: dict | None = None) -> list[str]:
 
 
 def code_lines(text: str) -> list[str]:
-    """The lines of a MyST notebook's code cells (what the page shows as code)."""
-    lines, inside = [], False
+    """The lines of a MyST notebook's code cells (what the page shows as code).
+
+    A cell's metadata block (``---`` lines right after the opening fence:
+    tags, alt text) is not shown, so it is not counted.
+    """
+    lines, inside, metadata = [], False, False
     for line in text.splitlines():
         if line.startswith("```{code-cell}"):
-            inside = True
-        elif inside and line.startswith("```"):
+            inside, metadata, first = True, False, True
+            continue
+        if inside and line.startswith("```"):
             inside = False
-        elif inside:
+        elif inside and line == "---" and (first or metadata):
+            metadata = not metadata  # opens on the cell's first line, closes on the next ---
+        elif inside and not metadata:
             lines.append(line)
+        first = False
     return lines
