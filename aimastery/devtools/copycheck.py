@@ -27,7 +27,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from aimastery.config import REPO_ROOT
-from aimastery.labs.generate import BEGIN_RE, END_RE, SOLUTIONS
+from aimastery.labs.generate import SOLUTIONS
+from aimastery.labs.hints import parse_regions
 
 MIN_CHARS = 12
 
@@ -77,17 +78,9 @@ class Region:
 
 
 def solution_regions(path: Path) -> list[tuple[int, str, list[str]]]:
-    """(line of BEGIN, hint, the region's lines) of each marked region of a solution file."""
-    regions, current = [], None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if begin := BEGIN_RE.match(line):
-            current = (number, (begin.group("hint") or "").strip(), [])
-        elif END_RE.match(line) and current:
-            regions.append(current)
-            current = None
-        elif current:
-            current[2].append(line)
-    return regions
+    """(line of BEGIN, hint 1, the region's code lines) of each marked region of a solution file."""
+    return [(r.begin + 1, r.hints[0] if r.hints else "", r.code)
+            for r in parse_regions(path.read_text(encoding="utf-8"), path.name)]
 
 
 def page_code(html: str) -> set[str]:

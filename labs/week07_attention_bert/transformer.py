@@ -42,6 +42,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tu
     weights summing to 1 over the allowed keys (masked weights exactly 0).
     """
     # TODO: scores = q k^T / sqrt(d); masked scores to -inf BEFORE the softmax (over the keys); out = weights v
+    # Keep the code below the raise: it uses the weights, out you set here.
     raise NotImplementedError('Lab 7 · attention in transformer.py: not implemented yet (the TODO just above says what to write)')
     return out, weights
 
@@ -85,6 +86,7 @@ class MultiHeadAttention(nn.Module):
         A padded token is never attended to (it may still attend: its output is ignored later).
         """
         # TODO: project with in_proj (then split into q, k, v), split heads, build the (B, 1, 1, T) padding mask over the KEYS and the causal mask, attend, merge heads, out_proj
+        # Keep the code below the raise: it uses the out, weights you set here.
         raise NotImplementedError('Lab 7 · MultiHeadAttention.forward in transformer.py: not implemented yet (the TODO just above says what to write)')
         return out, weights
 
@@ -110,6 +112,7 @@ class EncoderLayer(nn.Module):
     def forward(self, x: Tensor, attention_mask: Tensor | None = None) -> Tensor:
         """x (B, T, E), attention_mask (B, T) -> (B, T, E)."""
         # TODO: post-LN: add the sublayer's output to x, THEN normalise; twice
+        # Keep the code below the raise: it uses the x you set here.
         raise NotImplementedError('Lab 7 · EncoderLayer.forward in transformer.py: not implemented yet (the TODO just above says what to write)')
         return x
 
@@ -124,6 +127,7 @@ def bert_layer_state_dict(tensors: dict[str, Tensor], layer: int) -> dict[str, T
     A tensor the checkpoint lacks raises ``KeyError`` naming it.
     """
     # TODO: self_attn.in_proj_* = torch.cat of the checkpoint's query, key, value weights (biases), in that order; each of the other five checkpoint modules (weight and bias) is one of your five other sublayers
+    # Keep the code below the raise: it uses the out you set here.
     raise NotImplementedError('Lab 7 · bert_layer_state_dict in transformer.py: not implemented yet (the TODO just above says what to write)')
     return out
 
