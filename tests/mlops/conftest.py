@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from aimastery.capstone.models import MLPConfig
 from aimastery.capstone.train import TrainConfig, train_and_save
 
-#: A decent model, a better one (more data), and a bad one (one epoch on little data).
+#: A decent model, a better one (more data), and a bad one (little data).
 CONFIGS = {
-    "decent": TrainConfig(n_per_label=80, mlp=MLPConfig(num_epochs=5)),
-    "better": TrainConfig(n_per_label=160, mlp=MLPConfig(num_epochs=6)),
-    "bad": TrainConfig(n_per_label=40, mlp=MLPConfig(num_epochs=1)),
+    "decent": TrainConfig(n_per_label=80),
+    "better": TrainConfig(n_per_label=160),
+    "bad": TrainConfig(n_per_label=40),
 }
 
 
