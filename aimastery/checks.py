@@ -50,7 +50,9 @@ def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-9, na
     if close.all():
         return
     if a.size <= 6:
-        got, want = (np.array2string(x, precision=6, separator=", ") if x.ndim else f"{float(x):.6g}" for x in (a, e))
+        # on one line, also for a (2, 3) array: a report's summary line keeps the expected value
+        got, want = (" ".join(np.array2string(x, precision=6, separator=", ").split()) if x.ndim
+                     else f"{float(x):.6g}" for x in (a, e))
         raise AssertionError(f"{name}: got {got}, expected {want}")
     worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.abs(a - e))), a.shape)
     raise AssertionError(f"{name}: {int((~close).sum())} of {a.size} values differ; worst at index {tuple(map(int, worst))}: "

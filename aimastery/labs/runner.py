@@ -48,9 +48,11 @@ class TaskResult:
 
     @property
     def status(self) -> str:
-        if all(t.outcome == "passed" for t in self.tests):
+        """passed; not implemented yet (every test that does not pass meets a stub); else failed."""
+        problems = [t for t in self.tests if t.outcome != "passed"]
+        if not problems:
             return "passed"
-        if any(t.not_implemented for t in self.tests):
+        if all(t.not_implemented for t in problems):
             return "not implemented yet"
         return "failed"
 
@@ -108,7 +110,9 @@ class LabReport:
             if task.status == "not implemented yet":
                 lines.append(f"{head}○ not implemented yet")
             else:
-                lines.append(f"{head}✗ failed: {n_pass} of {len(task.tests)} tests pass")
+                n_stub = sum(t.not_implemented for t in task.tests)
+                stubs = f" ({n_stub} still meet a stub)" if n_stub else ""
+                lines.append(f"{head}✗ failed: {n_pass} of {len(task.tests)} tests pass{stubs}")
             lines.extend(_problem_lines(task.tests))
         counts = {s: sum(t.status == s for t in tasks) for s in ("passed", "not implemented yet", "failed")}
         summary = f"Summary: {counts['passed']} of {len(tasks)} tasks pass"
@@ -155,17 +159,44 @@ def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
             new = [f"      ○ {stub.removeprefix('NotImplementedError: ')}" for stub in listed or lines[:1]]
             stubs += [entry for entry in new if entry not in stubs]
         else:
-            entry = f"      ✗ {t.name}: {lines[0].removeprefix('AssertionError: ')}"
+            entry = f"      ✗ {t.name}: {one_line(t.message or t.outcome).removeprefix('AssertionError: ')}"
             if entry not in failures:
                 failures.append(entry)
     lines = stubs + failures[:limit]
     if len(failures) > limit:
         lines.append(f"      … and {len(failures) - limit} more")
-    detail = next((t for t in problems if not t.not_implemented and t.message and "\n" in t.message), None)
+    detail = next((t for t in problems if not t.not_implemented and t.message and _says_more(t.message)), None)
     if detail is not None:
         lines.append(f"      one failure in full, {detail.name}:")
         lines.extend("        " + line for line in detail.message.splitlines())
     return lines
+
+
+def _first_statement(message: str) -> tuple[list[str], int]:
+    """The first line of ``message`` and the lines an open bracket carries over (a NumPy array:
+    "got [[1, 0, -1],\n [0, 1, 0]], expected ..."), and how many lines the message has in all."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    joined, depth = [], 0
+    for line in lines:
+        if joined and depth <= 0:
+            break
+        joined.append(line)
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+    return joined, len(lines)
+
+
+def one_line(message: str, limit: int = 240) -> str:
+    """The first statement of ``message`` on one line, so that a value printed over several lines
+    keeps its end (and the expected value after it)."""
+    joined, _ = _first_statement(message)
+    text = " ".join(" ".join(joined).split()) if len(joined) > 1 else "".join(joined).rstrip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _says_more(message: str) -> bool:
+    """True when ``message`` goes on past the statement :func:`one_line` shows."""
+    joined, total = _first_statement(message)
+    return total > len(joined)
 
 
 def available_labs(root: Path = LABS) -> list[Path]:
