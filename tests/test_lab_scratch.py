@@ -46,7 +46,7 @@ def test_numpy_and_the_standard_library_are_fine(tmp_path):
 def test_the_reference_solutions_are_always_refused(tmp_path):
     module = module_from(tmp_path, "from solutions.week01_autodiff.engine import Value\n")
     with pytest.raises(AssertionError, match=r"learner\.py:1 uses solutions\.week01_autodiff\.engine\.Value: "
-                                             r"this lab asks you to write it yourself"):
+                                             r"this lab asks you to write that yourself \(the lab's reference solution\)"):
         assert_written_from_scratch(module, ["aimastery.autodiff"])
 
 

@@ -247,7 +247,7 @@ def test_one_line_joins_what_a_bracket_carries_over():
     assert runner.one_line("a: got [[1, 2],\n [3, 4]], expected [[1, 2],\n [3, 5]]\nand more") == (
         "a: got [[1, 2], [3, 4]], expected [[1, 2], [3, 5]]")
     assert runner.one_line("2 different failures; the first: X\n- X\n- Y") == "2 different failures; the first: X"
-    assert runner.one_line("x" * 500).endswith("…") and len(runner.one_line("x" * 500)) == 240
+    assert runner.one_line("x" * 500).endswith("…") and len(runner.one_line("x" * 500)) == 320
 
 
 def canned_report(lab_dir: Path) -> LabReport:

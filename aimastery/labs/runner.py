@@ -125,8 +125,8 @@ class LabReport:
         lines.append(summary)
         first_open = next((t for t in tasks if t.status != "passed"), None)
         if first_open is not None and sum(t.status != "passed" for t in tasks) > 1:
-            lines.append(f"Tasks build on one another: start with Task {first_open.number}, "
-                         "the first that does not pass, then run the check again.")
+            lines.append(f"Start with Task {first_open.number}, the first that does not pass (the tasks are "
+                         "numbered in the order to do them), then run the check again.")
         return "\n".join(lines)
 
     def summary(self) -> str:
@@ -185,7 +185,7 @@ def _first_statement(message: str) -> tuple[list[str], int]:
     return joined, len(lines)
 
 
-def one_line(message: str, limit: int = 240) -> str:
+def one_line(message: str, limit: int = 320) -> str:
     """The first statement of ``message`` on one line, so that a value printed over several lines
     keeps its end (and the expected value after it)."""
     joined, _ = _first_statement(message)

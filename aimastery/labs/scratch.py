@@ -68,9 +68,9 @@ def _resolve(dotted: str) -> object | None:
 
 
 def _fail(where: str, what: str, hit: str) -> None:
-    raise AssertionError(f"{where} {what}: this lab asks you to write it yourself, not to use the course's "
-                         f"finished version ({hit} is what the tests compare with, or the lab's reference "
-                         f"solution). Remove that import and write the code in the TODO.")
+    whose = "the lab's reference solution" if hit in ALWAYS else f"{hit} is the finished version the tests compare with"
+    raise AssertionError(f"{where} {what}: this lab asks you to write that yourself ({whose}). "
+                         "Remove it and fill in the TODO.")
 
 
 def assert_written_from_scratch(module: ModuleType, forbidden: Sequence[str] = ORACLES, *,
