@@ -12,6 +12,7 @@ PY := $(BIN)/python
 STAGES = $(PY) -m aimastery.devtools.stages
 INSTALLED := $(VENV)/.installed
 VENDORED := _vendor/_assets/VERSIONS.json
+AXE := _vendor/axe/axe.min.js
 # Jupyter Book re-runs a chapter when its code changes, not when the package
 # it imports does: any change in aimastery/ empties the execution cache and
 # Sphinx's saved doctrees (else the old pages are reused as they are).
@@ -20,6 +21,7 @@ PACKAGE_FILES = $(shell find aimastery -name '*.py' -o -name '*.js' -o -name '*.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PORT ?= 8000
 WEEK ?=
+HINT ?=
 ONLY ?=
 
 # The working tree's own package comes first (also in git worktrees), and
@@ -34,7 +36,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NOTEBOOK_SOURCES = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md labs/*/*.md solutions/*/*.md 2>/dev/null)
 LAB_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' solutions/*/*.md 2>/dev/null))
 
-.PHONY: help book test serve serve-api jupyter lab-check bench notebooks labs lock clean
+.PHONY: help book test serve serve-api jupyter lab-check progress bench notebooks labs lock clean
 
 help:
 	@echo "AI Mastery — make targets"
@@ -44,6 +46,8 @@ help:
 	@echo "  make serve-api [PORT=8000]  the capstone's issue classifier API, 2 workers (trains first if needed)"
 	@echo "  make jupyter             JupyterLab on 127.0.0.1, chapters and labs as notebooks"
 	@echo "  make lab-check WEEK=01   run a lab's tests on your code in labs/, task by task"
+	@echo "  make lab-check WEEK=01 HINT=2  the same, with hint 2 for each task that does not pass"
+	@echo "  make progress            every lab checked: a table, and _build/progress.html"
 	@echo "  make bench [ONLY=name]   run benchmarks; one JSON line each"
 	@echo "  make notebooks           write the .ipynb twin of every chapter and lab (.md is the source)"
 	@echo "  make labs                regenerate labs/ from solutions/ (contributors)"
@@ -58,6 +62,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 
 $(VENDORED): $(INSTALLED) aimastery/devtools/vendor.py aimastery/devtools/static/widgets-config.js
 	$(PY) -m aimastery.devtools.vendor
+
+$(AXE): $(INSTALLED) aimastery/devtools/vendor.py
+	$(PY) -c "from aimastery.devtools.vendor import vendor_axe; vendor_axe()"
 
 $(CACHE_STAMP): $(PACKAGE_FILES)
 	@rm -rf _build/.jupyter_cache _build/.doctrees
@@ -79,7 +86,7 @@ book: $(INSTALLED) $(VENDORED) $(CACHE_STAMP)
 # for the budget check), a lab notebook under nbval against the solutions.
 # A lab's tests run once per version of its code: the lab notebooks' check(n)
 # calls reuse the pipeline's run (aimastery/labs/results_cache.py).
-test: $(INSTALLED) $(VENDORED) $(CACHE_STAMP) notebooks
+test: $(INSTALLED) $(VENDORED) $(AXE) $(CACHE_STAMP) notebooks
 	@$(STAGES) reset
 	@rm -rf _build/lab-results
 	@echo "== 1/4  package tests, the lab pipeline, every lab notebook (nbval)"
@@ -109,7 +116,10 @@ jupyter: $(INSTALLED) notebooks
 		--LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab-check: $(INSTALLED)
-	@$(PY) -m aimastery.labs report "$(WEEK)"
+	@$(PY) -m aimastery.labs report "$(WEEK)" $(if $(HINT),--hint "$(HINT)")
+
+progress: $(INSTALLED)
+	@$(PY) -m aimastery.labs progress
 
 bench: $(INSTALLED)
 	@$(PY) -m aimastery.bench $(if $(ONLY),--only $(ONLY))

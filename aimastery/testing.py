@@ -1,5 +1,6 @@
 """Test settings shared by tests/, the labs and their reference solutions."""
 
+import pytest
 from hypothesis import Phase, settings
 
 
@@ -14,3 +15,18 @@ def use_course_hypothesis_profile(shrink: bool = True) -> None:
     settings.register_profile("course", derandomize=True, deadline=None, database=None, print_blob=False,
                               phases=phases)
     settings.load_profile("course")
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Torch on one thread for the duration of each test of a module that imports this fixture.
+
+    Tests use small tensors: a second thread only waits for the first, and on a
+    busy machine it makes a test many times slower (a 150-step MLM test: 16x).
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -5,41 +5,23 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jupytext
 import pytest
 import yaml
+from jupytext.config import load_jupytext_configuration_file
 
 from aimastery.config import REPO_ROOT
+from aimastery.devtools.book_sources import code_lines, toc_files
 
-TOC = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
 BIB_KEYS = set(re.findall(r"@\w+\{([^,\s]+),", (REPO_ROOT / "references.bib").read_text()))
 
 
-def toc_files() -> list[str]:
-    files, stack = [TOC["root"]], list(TOC.get("parts", []))
-    while stack:
-        entry = stack.pop()
-        children = entry.get("chapters", []) + entry.get("sections", [])
-        files += [c["file"] for c in children if "file" in c]
-        stack += children
-    return files
-
-
 def chapters() -> list[Path]:
-    """Pages that are notebooks of the book proper (not labs or solution pages)."""
+    """Pages that are notebooks of the book proper (not labs, solution pages or Part V's
+    interview pages, whose shape tests/test_interview_pages.py checks)."""
     return [REPO_ROOT / f"{f}.md" for f in toc_files()
-            if f.startswith("book/") and "kernelspec:" in (REPO_ROOT / f"{f}.md").read_text()]
-
-
-def code_lines(text: str) -> list[str]:
-    lines, inside = [], False
-    for line in text.splitlines():
-        if line.startswith("```{code-cell}"):
-            inside = True
-        elif inside and line.startswith("```"):
-            inside = False
-        elif inside:
-            lines.append(line)
-    return lines
+            if f.startswith("book/") and not f.startswith("book/interview/")
+            and "kernelspec:" in (REPO_ROOT / f"{f}.md").read_text()]
 
 
 def test_every_toc_entry_exists():
@@ -96,3 +78,19 @@ def test_chapter_budget_header_is_valid(path: Path):
 
     header = yaml.safe_load(path.read_text().split("\n---\n", 1)[0].removeprefix("---\n"))
     assert budget_from_metadata(path.stem, header) <= 90
+
+
+JUPYTEXT_CONFIG = load_jupytext_configuration_file(str(REPO_ROOT / "jupytext.toml"))
+
+
+@pytest.mark.parametrize("path", chapters(), ids=lambda p: p.stem)
+def test_jupytext_keeps_the_header(path: Path):
+    """`make notebooks` syncs each .md with its .ipynb: the round trip must keep the header's metadata
+    (a filter that dropped the `aimastery:` key would silently lower the chapter's budget to 60 s)."""
+    notebook = jupytext.reads(path.read_text(), fmt="md:myst")
+    again = jupytext.reads(jupytext.writes(notebook, fmt="md:myst", config=JUPYTEXT_CONFIG), fmt="md:myst")
+    mine = {k: v for k, v in notebook.metadata.items() if k != "jupytext"}  # jupytext's own keys may change
+    kept = {k: v for k, v in again.metadata.items() if k != "jupytext"}
+    assert kept == mine, (
+        f"jupytext would rewrite {path.name}'s header as {kept}; "
+        "jupytext.toml's notebook_metadata_filter must keep every key the header uses")

@@ -43,11 +43,12 @@ SPLIT_MUTANTS = {  # name: (the task that must catch it, [(text in the solution,
 
 RANKING_MUTANTS = {
     # Task 2: ROC-AUC
-    "ties ranked by sort position": (2, [("ranks[order[a:b]] = (a + 1 + b) / 2", "ranks[order[a:b]] = np.arange(a + 1, b + 1)")]),
-    "a tie counts as a win": (2, [("ranks[order[a:b]] = (a + 1 + b) / 2", "ranks[order[a:b]] = b")]),
-    "a tie counts as a loss": (2, [("ranks[order[a:b]] = (a + 1 + b) / 2", "ranks[order[a:b]] = a + 1")]),
-    "classes swapped": (2, [("ranks[y == 1].sum() - n_pos", "ranks[y == 0].sum() - n_pos")]),
-    "divided by n squared": (2, [("/ (n_pos * n_neg))", "/ len(y) ** 2)")]),
+    "walked one example at a time (ties in sort order)": (2, [("np.split(y, starts)", "np.split(y, np.arange(1, len(y)))")]),
+    "a tie counts as a win": (2, [("area += neg * (height + pos / 2)", "area += neg * (height + pos)")]),
+    "a tie counts as a loss": (2, [("area += neg * (height + pos / 2)", "area += neg * height")]),
+    "classes swapped": (2, [("pos = int(np.sum(group == 1))", "pos = int(np.sum(group == 0))")]),
+    "lowest score first (AUC)": (2, [('desc = np.argsort(-s, kind="stable")', 'desc = np.argsort(s, kind="stable")')]),
+    "divided by n squared": (2, [("area / (n_pos * n_neg)", "area / len(y) ** 2")]),
     "one class accepted": (2, [("if n_pos == 0 or n_neg == 0:\n        raise ValueError(f\"ROC-AUC",
                                 "if False:\n        raise ValueError(f\"ROC-AUC")]),
     # Task 3: average precision

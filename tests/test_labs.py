@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from aimastery.labs.generate import MarkerError, compare_with_generated, generate_all, generate_lab, strip_solutions
 from aimastery.labs import runner
+from aimastery.labs.generate import (
+    MarkerError, compare_with_generated, generate_all, generate_lab, lab_key, lab_title, strip_solutions,
+)
 from aimastery.labs.runner import LabReport, check, find_lab, run_lab
 
 SOLUTION = textwrap.dedent('''\
@@ -138,13 +140,17 @@ def test_find_lab_lists_what_exists(tmp_path):
     make_lab(tmp_path, "week04_mlp")
     make_lab(tmp_path, "capstone_service")
     make_lab(tmp_path, "vector_search")
+    make_lab(tmp_path, "mlops_lifecycle")
     assert find_lab("vector", tmp_path).name == "vector_search"
+    assert find_lab("MLOps", tmp_path).name == "mlops_lifecycle"
     assert find_lab("4", tmp_path).name == "week04_mlp"
     assert find_lab(1, tmp_path).name == "week01_autodiff"
     assert find_lab("Capstone", tmp_path).name == "capstone_service"
+    assert find_lab("mlops", tmp_path).name == "mlops_lifecycle"
     with pytest.raises(LookupError, match=r"no lab for week 07\. Labs that exist: 01 \(week01_autodiff\), 04"):
         find_lab("07", tmp_path)
-    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01; got 'seven'"):
+    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01, or one of capstone, mlops, vector; "
+                                          "got 'seven'"):
         find_lab("seven", tmp_path)
     with pytest.raises(LookupError, match="Say which lab to check, e.g. make lab-check WEEK=01"):
         find_lab("", tmp_path)
@@ -283,3 +289,19 @@ def test_in_a_notebook_the_report_shows_once(tmp_path, monkeypatch, capsys):
         assert later.count("Task 2  area") == 1, later
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_part_three_labs_are_named_by_their_chapter(tmp_path):
+    assert [lab_key(Path(n)) for n in ("week06_lstm", "capstone_service", "mlops_lifecycle")] == [
+        "06", "capstone", "mlops"]
+    assert [lab_title(Path(n)) for n in ("week06_lstm", "capstone_service", "mlops_lifecycle")] == [
+        "Lab 6", "Capstone lab", "MLOps lab"]
+    with pytest.raises(ValueError, match="weekNN_topic .* or one of capstone_topic, mlops_topic"):
+        lab_key(Path("vectors_hnsw"))
+    make_lab(tmp_path, "week04_mlp")
+    with pytest.raises(LookupError, match=r"There is no mlops lab\. Labs that exist: 04 \(week04_mlp\)"):
+        find_lab("mlops", tmp_path)
+    lab = make_lab(tmp_path / "solutions", "mlops_demo")
+    stub = tmp_path / "labs" / "mlops_demo"
+    generate_lab(lab, stub)
+    assert "MLOps lab · double in mod.py: not implemented yet" in (stub / "mod.py").read_text()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest,
@@ -32,10 +33,18 @@ def multiprocess_dir() -> str | None:
     return os.environ.get(MULTIPROC_ENV) or None
 
 
-class ServiceMetrics:
-    """The service's metrics, in a registry of their own (one per app)."""
+class PredictionMonitor(Protocol):
+    """Watches what the service classifies (the MLOps chapter's drift monitor, aimastery.mlops.monitor)."""
 
-    def __init__(self) -> None:
+    def bind(self, registry: CollectorRegistry) -> None: ...
+
+    def observe(self, title: str, body: str, label: str) -> None: ...
+
+
+class ServiceMetrics:
+    """The service's metrics, in a registry of their own (one per app), and an optional monitor."""
+
+    def __init__(self, monitor: PredictionMonitor | None = None) -> None:
         disable_created_metrics()  # no *_created series: multiprocess mode has none either
         self.registry = CollectorRegistry()
         labels = ["method", "route", "status"]
@@ -49,6 +58,15 @@ class ServiceMetrics:
         self.model_load_seconds = Gauge("model_load_seconds",
                                         "Seconds a worker took to load and verify the model (slowest worker).",
                                         registry=self.registry, multiprocess_mode="max")
+        self.monitor = monitor
+        if monitor is not None:
+            monitor.bind(self.registry)
+
+    def count_prediction(self, title: str, body: str, label: str) -> None:
+        """One classified issue: counted by label, and shown to the monitor if there is one."""
+        self.predictions.labels(label).inc()
+        if self.monitor is not None:
+            self.monitor.observe(title, body, label)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         method = method if method in METHODS else "OTHER"

@@ -49,7 +49,7 @@ from fastapi.security import APIKeyHeader
 
 import aimastery
 from aimastery.capstone.artefacts import ArtefactError, default_artefacts_dir
-from aimastery.capstone.metrics import MetricsMiddleware, ServiceMetrics, mark_worker_dead
+from aimastery.capstone.metrics import MetricsMiddleware, PredictionMonitor, ServiceMetrics, mark_worker_dead
 from aimastery.capstone.predictor import Predictor
 from aimastery.capstone.schemas import (
     BATCH_ACCEPTS, ISSUE_ACCEPTS, BatchIn, BatchOut, ErrorOut, HealthOut, IssueIn, LabelledOut, ModelOut,
@@ -161,10 +161,13 @@ BODY_ERRORS = {400: {"model": ErrorOut, "description": "The body could not be re
                422: {"model": ValidationErrorOut, "description": "The body breaks the schema, or is not JSON."}}
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A new service. The model is loaded once per worker, at start-up (the lifespan)."""
+def create_app(settings: Settings | None = None, *, monitor: PredictionMonitor | None = None) -> FastAPI:
+    """A new service. The model is loaded once per worker, at start-up (the lifespan).
+
+    ``monitor`` (e.g. :class:`aimastery.mlops.monitor.DriftMonitor`) sees every classified issue.
+    """
     settings = settings or Settings.from_env()
-    metrics = ServiceMetrics()
+    metrics = ServiceMetrics(monitor)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -256,7 +259,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start = time.perf_counter()
         result = predictor.predict(issue.title, issue.body)
         latency_ms = (time.perf_counter() - start) * 1e3
-        metrics.predictions.labels(result.label).inc()
+        metrics.count_prediction(issue.title, issue.body, result.label)
         return PredictionOut(label=result.label, probabilities=result.probabilities,
                              model_version=predictor.version, latency_ms=round(latency_ms, 4))
 
@@ -272,8 +275,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         start = time.perf_counter()
         results = await run_in_threadpool(predictor.predict_many, [(i.title, i.body) for i in batch.issues])
         latency_ms = (time.perf_counter() - start) * 1e3
-        for result in results:
-            metrics.predictions.labels(result.label).inc()
+        for issue, result in zip(batch.issues, results):
+            metrics.count_prediction(issue.title, issue.body, result.label)
         return BatchOut(predictions=[LabelledOut(label=r.label, probabilities=r.probabilities) for r in results],
                         model_version=predictor.version, latency_ms=round(latency_ms, 4))
 

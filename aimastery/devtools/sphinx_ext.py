@@ -9,6 +9,12 @@
   ``_allow_parallel_read``).
 * Record how long each chapter took to execute, for the budget check
   (:mod:`aimastery.devtools.budgets`).
+* Repair the theme's markup where axe-core finds a serious accessibility
+  violation (``theme/aim-a11y.js`` and ``theme/aim-a11y.css``, on every page).
+* Make a page that pastes another page's glued numbers
+  (``{glue:text}`../week03_evaluation.md::key:fmt```) depend on that page's
+  source, so that an incremental build re-reads it when the chapter changes
+  (see ``_note_pasted_glue``).
 """
 
 from __future__ import annotations
@@ -86,10 +92,42 @@ def _record_execution_times(app: Sphinx, exception: Exception | None) -> None:
     write_times(executions, Path(app.outdir).parent / "execution-times.json")
 
 
+THEME = Path(__file__).parent / "theme"
+
+
+def _add_theme_repairs(app: Sphinx, config) -> None:
+    config.html_static_path.append(str(THEME))
+
+
+def _note_pasted_glue(app: Sphinx, doctree) -> None:
+    """Record that a page pasting another page's glue depends on that page's source.
+
+    myst-nb pastes ``{glue:text}`other.md::key:fmt``` when the pages are
+    written, after every chapter has executed, from the glue data each
+    executed chapter leaves in ``_build/jupyter_execute``: the number is the
+    one the chapter measured in this build, however the build ran its
+    chapters in parallel. But myst-nb records no dependency, so an
+    incremental build that re-executes the chapter would not rewrite the
+    pasting page, which would keep the old number. A dependency on the
+    chapter's source makes Sphinx re-read the page whenever the chapter is
+    re-read. (A change in the package empties the whole cache; see the
+    Makefile.)
+    """
+    from myst_nb.ext.glue.utils import PendingGlueReference
+
+    env = app.env
+    for node in doctree.findall(PendingGlueReference):
+        env.note_dependency(env.doc2path(node.refdoc))
+
+
 def setup(app: Sphinx) -> dict:
     _allow_parallel_read(app)
+    app.connect("config-inited", _add_theme_repairs)
+    app.add_js_file("aim-a11y.js")
+    app.add_css_file("aim-a11y.css")
     app.connect("config-inited", _check_vendor)
     app.connect("html-page-context", _offer_ipynb)
     app.connect("builder-inited", _note_start)
     app.connect("build-finished", _record_execution_times)
+    app.connect("doctree-read", _note_pasted_glue)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

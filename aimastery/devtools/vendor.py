@@ -8,6 +8,11 @@ and land in ``_vendor/_assets/`` which Sphinx copies into the built book as
 ``_assets/`` (``html_extra_path`` in ``_config.yml``). Nothing is fetched
 when a page is read.
 
+axe-core, the accessibility engine of the browser smoke test, is vendored
+the same way but into ``_vendor/axe/``, which the build does not copy
+(``exclude_patterns`` in ``_config.yml``): the test injects it into each
+page; the book's readers never download it.
+
 Run by ``make book`` and ``make test``: ``python -m aimastery.devtools.vendor``.
 """
 
@@ -41,6 +46,12 @@ NPM_PACKAGES = {
     "mathjax@3.2.2":
         "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
 }
+# for the tests only: never copied into the built book
+TEST_PACKAGES = {
+    "axe-core@4.14.1":
+        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+}
+AXE = VENDOR / "axe" / "axe.min.js"
 MATHJAX_COMPONENT = "tex-mml-chtml.js"  # the one combined MathJax build the book uses
 
 
@@ -110,6 +121,22 @@ def _mathjax(name: str) -> str | None:
     return "mathjax/" + rest
 
 
+def _axe(name: str) -> str | None:
+    return "axe.min.js" if name == "package/axe.min.js" else None
+
+
+def vendor_axe(dest: Path = AXE) -> dict:
+    """axe-core's one-file build, for the browser smoke test, at ``dest`` (outside the built book)."""
+    spec, integrity = next(iter(TEST_PACKAGES.items()))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+        count = _extract(fetch(spec, integrity), _axe, Path(tmp))
+        if count != 1:
+            raise SystemExit(f"{spec}: package/axe.min.js is missing from the tarball")
+        (Path(tmp) / "axe.min.js").replace(dest)
+    return {spec: count}
+
+
 def write_favicon(path: Path, size: int = 64) -> None:
     """The book's icon (book/images/favicon.svg, redrawn) as favicon.ico for pages without an icon link.
 
@@ -153,6 +180,6 @@ def vendor(dest: Path = ASSETS) -> dict:
 
 
 if __name__ == "__main__":
-    for spec, n in vendor().items():
+    for spec, n in {**vendor(), **vendor_axe()}.items():
         print(f"vendored {spec}: {n} files")
     sys.exit(0)

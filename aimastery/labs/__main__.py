@@ -4,6 +4,8 @@ generate      write labs/ from solutions/ (the stubs)
 check-sync    fail when labs/ is not exactly what generate would write
 verify        every test passes on solutions/ and fails on freshly generated stubs
 report WEEK   run a week's tests on your code in labs/ and print a task-by-task report
+              (--hint K: hint K for each task that does not pass)
+progress      run every lab's tests on your code in labs/: a table, and an HTML page
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from aimastery.config import REPO_ROOT
 from aimastery.labs.generate import LABS, SOLUTIONS, compare_with_generated, generate_all, solution_dirs
-from aimastery.labs.runner import find_lab, run_lab
+from aimastery.labs.runner import check_hint, find_lab, run_lab
 from aimastery.labs.verify import verify_lab
 
 
@@ -57,9 +60,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     except LookupError as err:
         print(err, file=sys.stderr)
         return 2 if args.strict else 0
+    hint = None
+    if args.hint not in (None, ""):
+        try:
+            hint = int(args.hint)
+            check_hint(hint)
+        except ValueError:
+            print(f"HINT is a hint's number, 1, 2, 3, ... (HINT=2 shows hint 2); got {args.hint!r}", file=sys.stderr)
+            return 2
     report = run_lab(lab, args.task)
-    print(report.render())
+    print(report.render(hint))
     return 1 if args.strict and not report.all_passed else 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from aimastery.labs.progress import check_all, render_table, write_page
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        print(f"no labs in {root}: run `make labs` to generate them", file=sys.stderr)
+        return 2
+    rows = check_all(root, jobs=args.jobs)
+    print(render_table(rows))
+    page = write_page(rows, Path(args.html))
+    print(f"The same table, each lab linked to its chapter: file://{page.resolve()}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,8 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("week", help="the week number, e.g. 01")
     report.add_argument("--task", type=int, default=None, help="only this task")
     report.add_argument("--dir", default=str(LABS), help="where the labs are (default: labs/)")
+    report.add_argument("--hint", default=None, help="show hint K (1, 2, ...) for each task that does not pass")
     report.add_argument("--strict", action="store_true", help="exit with 1 unless every task passes")
     report.set_defaults(func=cmd_report)
+    progress = sub.add_parser("progress")
+    progress.add_argument("--dir", default=str(LABS), help="where the labs are (default: labs/)")
+    progress.add_argument("--html", default=str(REPO_ROOT / "_build" / "progress.html"), help="the page to write")
+    progress.add_argument("--jobs", type=int, default=2, help="labs checked at the same time")
+    progress.set_defaults(func=cmd_progress)
     args = parser.parse_args(argv)
     return args.func(args)
 

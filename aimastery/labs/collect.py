@@ -6,8 +6,11 @@ Loaded by :func:`aimastery.labs.runner.run_lab` in a fresh interpreter
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 
@@ -50,6 +53,55 @@ def _first_lines(text: str, n: int = 4) -> str:
         if line.strip():
             lines.append(line)
     return "\n".join(lines[:n])
+
+
+EXAMPLE_CHARS = 240  # a falsifying example longer than this is cut: the report stays a report
+
+
+def _short_repr(value) -> str:
+    with np.printoptions(threshold=12, edgeitems=3, precision=4, linewidth=10_000):
+        text = repr(value)
+    return " ".join(text.split())
+
+
+def _record_inputs(item: pytest.Item) -> None:
+    """Let a hypothesis test's failure carry the input it failed on.
+
+    Hypothesis's own "Failing test case" note leaves the values blank in the
+    course's setup, and pytest's report of it is not what a learner reads;
+    so the test's inner function (documented as replaceable:
+    ``test.hypothesis.inner_test``) tags the exception it raises with its
+    arguments. Hypothesis raises the exception of the final replay of the
+    (shrunk) failing example, so that is the input the report shows.
+    """
+    handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+    if handle is None or getattr(handle.inner_test, "_aim_records", False):
+        return
+    inner = handle.inner_test
+
+    @functools.wraps(inner)
+    def recording(*args, **kwargs):
+        try:
+            return inner(*args, **kwargs)
+        except BaseException as exc:
+            positional = args[1:] if args and item.instance is not None and args[0] is item.instance else args
+            shown = [_short_repr(a) for a in positional] + [f"{k}={_short_repr(v)}" for k, v in kwargs.items()
+                                                         if k not in getattr(item, "funcargs", {})]  # not fixtures
+            exc._aim_example = ", ".join(shown)
+            raise
+
+    recording._aim_records = True
+    handle.inner_test = recording
+
+
+def _example(exc: BaseException) -> str | None:
+    """The input a hypothesis test failed on (see :func:`_record_inputs`), cut to a readable length."""
+    example = getattr(exc, "_aim_example", None)
+    if isinstance(exc, BaseExceptionGroup):
+        example = next((e for e in (_example(sub) for sub in exc.exceptions) if e), None)
+    if not example:
+        return None
+    return example if len(example) <= EXAMPLE_CHARS else example[:EXAMPLE_CHARS - 1] + "…"
 
 
 def _headline(exc: BaseException) -> str:
@@ -104,7 +156,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         keep.append(item)
         _results[item.nodeid] = {"nodeid": item.nodeid, "name": item.name, "task": number, "title": title,
-                                 "outcome": "not run", "exc_type": None, "message": None}
+                                 "outcome": "not run", "exc_type": None, "message": None, "example": None}
+        _record_inputs(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -126,6 +179,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         record["outcome"] = report.outcome
         if call.excinfo is not None and not report.passed:
             record["exc_type"], message = _describe(call.excinfo.value)
+            record["example"] = _example(call.excinfo.value)
             if "Timeout" in message and "pytest-timeout" in message:
                 seconds = item.config.getoption("timeout", default=None)
                 message = f"stopped after {seconds} s without finishing: an endless loop?"

@@ -1,16 +1,21 @@
 """Generate the learner's stubs in ``labs/`` from ``solutions/`` (and check them).
 
-A marked region::
+A marked region (the markers: :mod:`aimastery.labs.hints`)::
 
-    ### BEGIN SOLUTION: d(a*b)/da = b
+    ### BEGIN SOLUTION (Task 2)
+    ### HINT 1: d(a*b)/da = b
+    ### HINT 2: the gradient flowing in is out.grad: add, do not assign
     self.grad += other.data * out.grad
     ### END SOLUTION
 
 becomes, at the same indentation::
 
     # TODO: d(a*b)/da = b
-    raise NotImplementedError("Lab 1 · Value.__mul__._backward: not implemented yet (see the TODO above)")
+    # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(2, hint=2))
+    raise NotImplementedError("Lab 1 · Value.__mul__._backward in engine.py: not implemented yet (...)")
 
+When code below the region reads what the region sets, the TODO says so
+(the learner who deletes "the unreachable lines" loses it otherwise).
 Python files are rewritten this way; every other file is copied as it is.
 """
 
@@ -20,99 +25,113 @@ import ast
 import filecmp
 import re
 import shutil
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 from aimastery.config import REPO_ROOT
+from aimastery.labs.hints import MarkerError, Region, parse_regions  # noqa: F401 (MarkerError: raised from here)
 
 SOLUTIONS = REPO_ROOT / "solutions"
 LABS = REPO_ROOT / "labs"
-# weekNN_topic for the weekly labs, capstone_topic for the capstone's, and a named
-# Part III chapter's lab under its own name (vector_search)
-LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<capstone>capstone)|(?P<named>vector))_[a-z0-9_]+$")
-#: How reports name the labs that are not a week's: the key ``make lab-check WEEK=...`` takes -> title.
-NAMED_LABS = {"capstone": "Capstone lab", "vector": "Vector search lab"}
+#: Part III's labs are named by their chapter, not a week: folder prefix -> how reports name the lab.
+NAMED_LABS = {"capstone": "Capstone lab", "mlops": "MLOps lab", "vector": "Vector search lab"}
+# weekNN_topic for the weekly labs, capstone_topic / mlops_topic / vector_topic for Part III's
+LAB_DIR_RE = re.compile(r"^(?:week(?P<week>\d\d)|(?P<named>" + "|".join(NAMED_LABS) + r"))_[a-z0-9_]+$")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis")
-
-BEGIN_RE = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
-END_RE = re.compile(r"^(?P<indent>[ \t]*)### END SOLUTION[ \t]*$")
 
 PACKAGE_DOC = '"""Your lab code. Generated from solutions/ by `make labs`: edit the stubs here."""\n'
 
 
-class MarkerError(ValueError):
-    """A solution file whose markers do not pair up."""
-
-
 def lab_key(lab_dir: Path) -> str:
-    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", "capstone" or "vector"."""
+    """The name ``make lab-check WEEK=...`` knows a lab by: "01" ... "08", or a Part III name ("capstone", "mlops", "vector")."""
     match = LAB_DIR_RE.match(lab_dir.name)
     if not match:
-        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff), capstone_topic or vector_topic, "
+        named = ", ".join(f"{k}_topic" for k in NAMED_LABS)
+        raise ValueError(f"a lab folder is named weekNN_topic (e.g. week01_autodiff) or one of {named}, "
                          f"got {lab_dir.name!r}")
-    return match.group("week") or match.group("capstone") or match.group("named")
+    return match.group("week") or match.group("named")
 
 
 def lab_title(lab_dir: Path) -> str:
-    """How reports and stubs name a lab: "Lab 1", or "Capstone lab"."""
+    """How reports and stubs name a lab: "Lab 1", "Capstone lab", "MLOps lab"."""
     key = lab_key(lab_dir)
     return NAMED_LABS.get(key) or f"Lab {int(key)}"
 
 
-def _enclosing_names(tree: ast.Module) -> list[tuple[int, int, str]]:
-    """(first line, last line, dotted name) of every class and function."""
-    spans: list[tuple[int, int, str]] = []
+def _assigned_names(code: list[str]) -> list[str]:
+    """The names (and ``self.`` attributes) a region's code assigns, in order of first assignment."""
+    try:
+        tree = ast.parse(textwrap.dedent("".join(code)))
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.append(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name) and node.value.id == "self":
+            names.append(f"self.{node.attr}")
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            names.append(node.value.id)  # fold_of[i] = ... fills an array the code after it reads
+    return list(dict.fromkeys(names))
 
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                name = f"{prefix}{child.name}"
-                spans.append((child.lineno, child.end_lineno or child.lineno, name))
-                visit(child, name + ".")
-            else:
-                visit(child, prefix)
 
-    visit(tree, "")
-    return spans
+def _used_after(region: Region, lines: list[str], function_end: int) -> list[str]:
+    """What the code after the region (to the end of its function) reads of what the region assigns."""
+    after = "".join(lines[region.end + 1:function_end])
+    words = set(re.findall(r"(?:self\.)?[A-Za-z_]\w*", after))
+    return [name for name in _assigned_names(region.code) if name in words]
 
 
-def strip_solutions(source: str, *, lab: str, filename: str, location: str | None = None) -> str:
-    """Replace each marked region of ``source`` with a TODO and a raise.
+def _function_end(source_tree: ast.Module, line: int, n_lines: int) -> int:
+    """The last line (1-based) of the innermost function around ``line``; the file's end at module level."""
+    ends = [node.end_lineno for node in ast.walk(source_tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno]
+    return min(ends) if ends else n_lines
+
+
+def _todo(region: Region, week: str | None) -> list[str]:
+    """The stub's comment lines: hint 1, where the next hint is, what the code after the raise needs."""
+    if not region.hints:
+        return []
+    first, *more = region.hints[0].splitlines()
+    out = [f"# TODO: {first}"] + [f"#       {line}" if line else "#" for line in more]
+    if len(region.hints) > 1 and week:
+        task = region.task if region.task is not None else "n"
+        out.append(f"# Stuck? One more hint at a time: make lab-check WEEK={week} HINT=2 "
+                   f"(in the notebook: check({task}, hint=2))")
+    return out
+
+
+def strip_solutions(source: str, *, lab: str, filename: str, location: str | None = None,
+                    week: str | None = None) -> str:
+    """Replace each marked region of ``source`` with its first hint as a TODO, and a raise.
 
     ``filename`` names the source in marker errors; ``location`` (default:
-    ``filename``) is how the stub's message names the file the learner edits.
+    ``filename``) is how the stub's message names the file the learner edits;
+    ``week`` ("03", "capstone") is how the TODO tells where the next hint is.
     """
     location = location or filename
-    spans = _enclosing_names(ast.parse(source, filename=filename))
+    regions = parse_regions(source, filename)
+    tree = ast.parse(source, filename=filename)
     lines = source.splitlines(keepends=True)
     out: list[str] = []
-    i = 0
-    while i < len(lines):
-        begin = BEGIN_RE.match(lines[i].rstrip("\r\n"))
-        if END_RE.match(lines[i].rstrip("\r\n")):
-            raise MarkerError(f"{filename}:{i + 1}: '### END SOLUTION' without a BEGIN above it")
-        if not begin:
-            out.append(lines[i])
-            i += 1
-            continue
-        indent, hint = begin.group("indent"), (begin.group("hint") or "").strip()
-        j = i + 1
-        while j < len(lines) and not END_RE.match(lines[j].rstrip("\r\n")):
-            if BEGIN_RE.match(lines[j].rstrip("\r\n")):
-                raise MarkerError(f"{filename}:{j + 1}: a BEGIN SOLUTION inside the region opened on line {i + 1}")
-            j += 1
-        if j == len(lines):
-            raise MarkerError(f"{filename}:{i + 1}: '### BEGIN SOLUTION' has no '### END SOLUTION' below it")
-        inside = [name for first, last, name in spans if first <= i + 1 <= last]
-        where = max(inside, key=len) if inside else "module level"
-        if hint:
-            out.append(f"{indent}# TODO: {hint}\n")
+    done = 0
+    for region in regions:
+        out += lines[done:region.begin]
+        indent = region.indent
+        out += [f"{indent}{line}".rstrip() + "\n" for line in _todo(region, week)]
+        kept = _used_after(region, lines, _function_end(tree, region.begin + 1, len(lines)))
+        if kept:
+            out.append(f"{indent}# Keep the code below the raise: it uses the {', '.join(kept)} you set here.\n")
         # the function's name, not a line number: a line number goes stale as soon as the learner writes code above it
-        message = f"{lab} · {where} in {location}: not implemented yet"
-        if hint:
+        message = f"{lab} · {region.where} in {location}: not implemented yet"
+        if region.hints:
             message += " (the TODO just above says what to write)"
         out.append(f"{indent}raise NotImplementedError({message!r})\n")
-        i = j + 1
+        done = region.end + 1
+    out += lines[done:]
     stub = "".join(out)
     ast.parse(stub, filename=f"{filename} (generated stub)")  # the stub must stay valid Python
     return stub
@@ -128,7 +147,8 @@ def generate_lab(solution_dir: Path, target_dir: Path) -> None:
         text = path.read_text(encoding="utf-8")
         if "### BEGIN SOLUTION" in text or "### END SOLUTION" in text:
             rel = path.relative_to(target_dir)
-            stub = strip_solutions(text, lab=lab, filename=f"{solution_dir.name}/{rel}", location=str(rel))
+            stub = strip_solutions(text, lab=lab, filename=f"{solution_dir.name}/{rel}", location=str(rel),
+                                   week=lab_key(solution_dir))
             path.write_text(stub, encoding="utf-8")
 
 

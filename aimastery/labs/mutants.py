@@ -5,7 +5,8 @@ edits. :func:`uncaught_mutants` writes every mutant as its own lab folder,
 runs the lab's tests over all of them in one pytest run — in each mutant's
 folder only the tests of the task that owns the bug, and without shrinking
 hypothesis's failing examples — and returns the mutants whose owning task
-still passed. Each lab has a strength test in
+still passed. The mutants edit the solution's code with its hint lines
+removed (a hint may quote the line an edit targets). Each lab has a strength test in
 ``tests/`` that asserts the list is empty.
 """
 
@@ -15,6 +16,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from aimastery.labs.hints import without_hints
 from aimastery.labs.runner import run_lab
 
 # name -> (the task that must catch it, [(text in the solution, replacement), ...])
@@ -39,7 +41,8 @@ def uncaught_mutants(
     workdir: Path,
 ) -> list[str]:
     """The mutants of ``solution_dir/module`` that the tests in ``test_file`` fail to catch in their task."""
-    source = (solution_dir / module).read_text(encoding="utf-8")
+    # the code alone: a hint may quote a line a mutant edits
+    source = without_hints((solution_dir / module).read_text(encoding="utf-8"), f"{solution_dir.name}/{module}")
     tests = (solution_dir / test_file).read_text(encoding="utf-8")
     root = workdir / "mutants"
     root.mkdir(parents=True)

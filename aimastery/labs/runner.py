@@ -18,11 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aimastery.config import REPO_ROOT
-from aimastery.labs.generate import LABS, LAB_DIR_RE, NAMED_LABS, lab_key, lab_title
+from aimastery.labs.generate import LABS, LAB_DIR_RE, NAMED_LABS, SOLUTIONS, lab_key, lab_title
+from aimastery.labs.hints import LabHint, lab_hints
 from aimastery.labs.results_cache import ResultsCache
 
 
 TEST_TIMEOUT = 120  # seconds per test: an endless loop is stopped, not left to eat the machine
+
+
+def check_hint(hint) -> None:
+    """A clear error unless ``hint`` is None or a hint's number (1, 2, 3, ...)."""
+    if hint is not None and (isinstance(hint, bool) or not isinstance(hint, int) or hint < 1):
+        raise ValueError(f"a hint's number is 1, 2, 3, ... (HINT=2 shows hint 2); got {hint!r}")
 
 
 @dataclass
@@ -34,6 +41,7 @@ class TestOutcome:
     outcome: str  # passed | failed | skipped | not run
     exc_type: str | None = None
     message: str | None = None
+    example: str | None = None  # the input a hypothesis test failed on
 
     @property
     def not_implemented(self) -> bool:
@@ -86,7 +94,11 @@ class LabReport:
     def all_failed(self) -> bool:
         return bool(self.tests) and all(t.outcome == "failed" for t in self.tests)
 
-    def render(self) -> str:
+    def render(self, hint: int | None = None, solutions: Path = SOLUTIONS) -> str:
+        """The report; with ``hint=k``, hint k of every region whose task does not pass (from ``solutions``)."""
+        check_hint(hint)
+        solution_dir = Path(solutions) / self.lab_dir.name
+        hints = lab_hints(solution_dir) if solution_dir.is_dir() else []
         try:
             where = self.lab_dir.resolve().relative_to(REPO_ROOT)
         except ValueError:
@@ -114,6 +126,8 @@ class LabReport:
                 stubs = f" ({n_stub} still meet a stub)" if n_stub else ""
                 lines.append(f"{head}✗ failed: {n_pass} of {len(task.tests)} tests pass{stubs}")
             lines.extend(_problem_lines(task.tests))
+            if hint is not None:
+                lines.extend(_hint_lines(task, hints, hint))
         counts = {s: sum(t.status == s for t in tasks) for s in ("passed", "not implemented yet", "failed")}
         summary = f"Summary: {counts['passed']} of {len(tasks)} tasks pass"
         if counts["not implemented yet"]:
@@ -127,6 +141,11 @@ class LabReport:
         if first_open is not None and sum(t.status != "passed" for t in tasks) > 1:
             lines.append(f"Start with Task {first_open.number}, the first that does not pass (the tasks are "
                          "numbered in the order to do them), then run the check again.")
+        most = max((len(h.hints) for h in hints), default=0)
+        if first_open is not None and most > (hint or 1):
+            k = (hint or 1) + 1
+            lines.append(f"Stuck? `make lab-check WEEK={lab_key(self.lab_dir)} HINT={k}` shows hint {k} for each "
+                         f"task that does not pass (in the lab notebook: check({first_open.number}, hint={k})).")
         return "\n".join(lines)
 
     def summary(self) -> str:
@@ -160,6 +179,8 @@ def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
             stubs += [entry for entry in new if entry not in stubs]
         else:
             entry = f"      ✗ {t.name}: {one_line(t.message or t.outcome).removeprefix('AssertionError: ')}"
+            if t.example:
+                entry += f"\n          failing input: {t.example}"
             if entry not in failures:
                 failures.append(entry)
     lines = stubs + failures[:limit]
@@ -199,15 +220,36 @@ def _says_more(message: str) -> bool:
     return total > len(joined)
 
 
+def _hint_lines(task: TaskResult, hints: list[LabHint], k: int) -> list[str]:
+    """Hint ``k`` of each region of ``task``: the regions that name the task, or, for regions written
+    without one, those whose function the task's stubs report as not implemented yet."""
+    stub_messages = "\n".join(t.message or "" for t in task.tests if t.not_implemented)
+    mine = [h for h in hints if h.task == task.number
+            or (h.task is None and f" · {h.where} in {h.file}:" in stub_messages)]
+    lines = []
+    for region in mine:
+        if not region.hints:
+            continue
+        shown = min(k, len(region.hints))
+        last = " (the last there is: next, the solution page)" if k >= len(region.hints) else ""
+        lines.append(f"      Hint {shown} of {len(region.hints)}{last} · {region.where} in {region.file}:")
+        lines.extend(f"        {line}" for line in region.hints[shown - 1].splitlines())
+    if not lines and not mine and hints and all(h.task is not None for h in hints):
+        lines.append(f"      (Task {task.number} has no code of its own to write: it tests what the other tasks wrote)")
+    elif not lines:
+        lines.append(f"      (no hints for Task {task.number})")
+    return lines
+
+
 def available_labs(root: Path = LABS) -> list[Path]:
     if not root.exists():
         return []
     labs = [p for p in root.iterdir() if p.is_dir() and LAB_DIR_RE.match(p.name)]
-    return sorted(labs, key=lambda p: (not lab_key(p).isdigit(), p.name))  # the weeks, then the named labs
+    return sorted(labs, key=lambda p: (lab_key(p) in NAMED_LABS, p.name))  # the weeks, then Part III's
 
 
 def find_lab(week: str | int, root: Path = LABS) -> Path:
-    """The lab folder of ``week`` ("01", "1", 1, "capstone" or "vector") under ``root``; a clear error otherwise."""
+    """The lab folder of ``week`` ("01", "1", 1, or a Part III name: "capstone", "mlops", "vector") under ``root``; a clear error otherwise."""
     labs = available_labs(root)
     listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
     wanted = str(week).strip().lower()
@@ -218,12 +260,13 @@ def find_lab(week: str | int, root: Path = LABS) -> Path:
         try:
             wanted = f"{int(wanted):02d}"
         except ValueError:
-            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}; got {week!r}. "
-                              f"Labs that exist: {listing}") from None
+            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}, or one of "
+                              f"{', '.join(NAMED_LABS)}; got {week!r}. Labs that exist: {listing}") from None
     for lab in labs:
         if lab_key(lab) == wanted:
             return lab
-    raise LookupError(f"There is no lab for week {wanted}. Labs that exist: {listing}")
+    missing = f"{wanted} lab" if wanted in NAMED_LABS else f"lab for week {wanted}"
+    raise LookupError(f"There is no {missing}. Labs that exist: {listing}")
 
 
 def run_lab(lab_dir: Path, task: int | None = None, *, timeout: float = 900,
@@ -281,17 +324,19 @@ def _ipython_cell() -> int | None:
     return None if shell is None else shell.execution_count
 
 
-def check(task: int | None = None, lab_dir: str | Path = ".") -> LabReport:
+def check(task: int | None = None, lab_dir: str | Path = ".", hint: int | None = None) -> LabReport:
     """Run this lab's tests (all, or one task's), print the report and return it.
 
     Call it from a lab notebook, whose working folder is the lab's folder. It
     prints wherever it is called (mid-cell, in a loop, in a script); the
-    returned report says ``all_passed`` and lists ``tasks``.
+    returned report says ``all_passed`` and lists ``tasks``. ``hint=k``
+    adds hint k for each task that does not pass.
     """
     lab_dir = Path(lab_dir).resolve()
     if not LAB_DIR_RE.match(lab_dir.name):
         raise ValueError(f"check() runs in a lab folder such as labs/week01_autodiff; this one is {lab_dir.name}")
+    check_hint(hint)  # before the tests run
     report = run_lab(lab_dir, task)
-    print(report.render())
+    print(report.render(hint))
     report.printed_in_cell = _ipython_cell()
     return report

@@ -84,7 +84,9 @@ class Value:
         out = Value(self.data**exponent, (self,), f"**{exponent:g}")
 
         def _backward():
-            # TODO: d(a**exponent)/da = exponent * a**(exponent - 1), times out.grad; at a = 0 Python's 0.0 ** (negative) raises, so take PyTorch's slopes there: 0 when exponent == 0, inf when 0 < exponent < 1
+            # TODO: The power rule from the lab's table, n * a**(n - 1), times out.grad, added to self.grad.
+            #       Then the edge case the lab warns about: a = 0, where a**(n - 1) can ask Python for 0.0 ** -1.
+            # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(2, hint=2))
             raise NotImplementedError('Lab 1 · Value.__pow__._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
@@ -96,7 +98,8 @@ class Value:
         out = Value(math.exp(self.data), (self,), "exp")
 
         def _backward():
-            # TODO: d(e**a)/da = e**a, which is out.data
+            # TODO: The local derivative of e**a is e**a itself; the chain rule multiplies it by out.grad.
+            # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(2, hint=2))
             raise NotImplementedError('Lab 1 · Value.exp._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
@@ -108,7 +111,8 @@ class Value:
         out = Value(math.log(self.data), (self,), "log")
 
         def _backward():
-            # TODO: d(log a)/da = 1/a
+            # TODO: d(log a)/da = 1/a (natural log), times the gradient flowing in from out.
+            # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(2, hint=2))
             raise NotImplementedError('Lab 1 · Value.log._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
@@ -119,7 +123,8 @@ class Value:
         out = Value(t, (self,), "tanh")
 
         def _backward():
-            # TODO: d(tanh a)/da = 1 - tanh(a)**2, and tanh(a) is out.data
+            # TODO: d(tanh a)/da = 1 - tanh(a)**2, and the forward pass has computed tanh(a) already.
+            # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(2, hint=2))
             raise NotImplementedError('Lab 1 · Value.tanh._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
@@ -129,7 +134,9 @@ class Value:
         out = Value(max(self.data, 0.0), (self,), "relu")
 
         def _backward():
-            # TODO: the slope is 1 where the output is positive, else 0 (also at 0)
+            # TODO: relu passes the gradient through where its input was positive and blocks it elsewhere;
+            #       at exactly 0 the course takes PyTorch's choice, slope 0.
+            # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(2, hint=2))
             raise NotImplementedError('Lab 1 · Value.relu._backward in engine.py: not implemented yet (the TODO just above says what to write)')
 
         out._backward = _backward
@@ -169,5 +176,8 @@ class Value:
         node that uses it), seeding ``self.grad = 1``. Works for graphs of any
         depth: the walk keeps its own stack instead of recursing.
         """
-        # TODO: order the nodes so each comes after its operands (an explicit stack, not recursion: graphs can be 10,000 deep), set self.grad = 1.0, then call _backward() from the last node to the first
+        # TODO: A topological order of the graph: every node after all of its operands (node._prev).
+        #       Seed self.grad = 1.0, then run each node's _backward() in the reverse of that order, so a
+        #       node runs only after every node that uses it. Each node once, however many paths reach it.
+        # Stuck? One more hint at a time: make lab-check WEEK=01 HINT=2 (in the notebook: check(1, hint=2))
         raise NotImplementedError('Lab 1 · Value.backward in engine.py: not implemented yet (the TODO just above says what to write)')

@@ -35,19 +35,25 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     exp overflows for logits above about 709 (float64); shift each row
     first (the log-sum-exp trick).
     """
-    # TODO: shifted = logits minus each row's own max (axis=1, keepdims=True); return shifted minus the log of the row sums of exp(shifted)
+    # TODO: log softmax(z) = z - log(sum(exp(z))), row by row, written so that exp never overflows:
+    #       the chapter's log-sum-exp trick (Week 2, "Softmax regression: many classes"). Shapes: logits (B, C) in, (B, C) out.
+    # Stuck? One more hint at a time: make lab-check WEEK=02 HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('Lab 2 · log_softmax in losses.py: not implemented yet (the TODO just above says what to write)')
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
     """The mean over the batch of -log softmax(logits)[i, y[i]], as a Python float."""
     check_logits_and_labels(logits, y)
-    # TODO: take log_softmax(logits)[i, y[i]] for every row i (fancy indexing with np.arange(B)), negate, average, return a float
+    # TODO: The loss of row i is -log softmax(logits)[i, y[i]]: minus the log-probability of its true
+    #       class. The cross-entropy is the mean over the batch, as a Python float.
+    # Stuck? One more hint at a time: make lab-check WEEK=02 HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('Lab 2 · cross_entropy in losses.py: not implemented yet (the TODO just above says what to write)')
 
 
 def cross_entropy_grad(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     """d cross_entropy / d logits, shape (B, C): (softmax(logits) - onehot(y)) / B."""
     check_logits_and_labels(logits, y)
-    # TODO: softmax = exp(log_softmax(logits)) (stable); subtract 1 at [i, y[i]] for every row; divide by B
+    # TODO: The chapter's result: d(mean cross-entropy)/d logits = (softmax(logits) - onehot(y)) / B,
+    #       shape (B, C). Mind the 1/B: the loss is a mean over the batch.
+    # Stuck? One more hint at a time: make lab-check WEEK=02 HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Lab 2 · cross_entropy_grad in losses.py: not implemented yet (the TODO just above says what to write)')

@@ -42,7 +42,10 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict) -> None:
-        # TODO: add weight_decay * p to grad; keep the velocity in state["momentum_buffer"] (a clone of grad at the first step, then momentum * v + grad, updated BEFORE it is used); step along grad + momentum * v (Nesterov) or v; then p -= lr * step, in place
+        # TODO: torch.optim.SGD's update, in its order: weight decay into the gradient, then the momentum
+        #       buffer, then (Nesterov) the look-ahead, then the step. The tests compare with torch.optim.SGD step
+        #       by step, so the order and the first step matter.
+        # Stuck? One more hint at a time: make lab-check WEEK=02 HINT=2 (in the notebook: check(3, hint=2))
         raise NotImplementedError('Lab 2 · SGD.update in optimizers.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -68,7 +71,10 @@ class Adam(Optimizer):
         self.weight_decay = check_hyper("weight_decay", weight_decay, 0.0)
 
     def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict) -> None:
-        # TODO: at this parameter's first step put step = 0 and zero tensors m, v in state; count the step (t = 1 at the first); weight decay (AdamW: p *= 1 - lr * wd; Adam: grad + wd * p); update m and v in place; divide each by (1 - beta ** t); p -= lr * m_hat / (sqrt(v_hat) + eps)
+        # TODO: Adam as Week 2 writes it ("Optimisers with the torch.optim interface"): running means m of g and v of g**2, each
+        #       corrected for starting at 0 by dividing by 1 - beta**t, and the step lr * m_hat / (sqrt(v_hat) + eps).
+        #       Two ways of weight decay: Adam adds wd * p to the gradient, AdamW shrinks p itself.
+        # Stuck? One more hint at a time: make lab-check WEEK=02 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 2 · Adam.update in optimizers.py: not implemented yet (the TODO just above says what to write)')
 
 

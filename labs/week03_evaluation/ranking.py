@@ -1,7 +1,7 @@
 """Lab 3, tasks 2 and 3 — ROC-AUC with ties, and average precision.
 
 Taught in Week 3 (book/week03_evaluation.md), which computes ROC-AUC by
-sorting when no two scores are equal. Write both with NumPy alone: the tests
+walking down the sorted scores when no two are equal. Write both with NumPy alone: the tests
 compare them with ``sklearn.metrics.roc_auc_score`` and
 ``average_precision_score`` on random scores, many of them tied.
 
@@ -25,7 +25,11 @@ def roc_auc(y_true, scores) -> float:
     """
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=np.float64)
-    # TODO: count positives and negatives (ValueError if either is 0); give every example its rank by score (1 = lowest), a group of equal scores sharing the mean of its ranks; then AUC = (sum of the positives' ranks - n_pos (n_pos + 1) / 2) / (n_pos n_neg)
+    # TODO: Start from the chapter's walk down the ranking (Week 3, "ROC curves and ROC-AUC"):
+    #       a positive is a step up, a negative a step right that adds the height reached so
+    #       far. What must change when several examples share one score? Edge case: one class
+    #       only (no pair to compare).
+    # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Lab 3 · roc_auc in ranking.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -39,5 +43,8 @@ def average_precision(y_true, scores) -> float:
     """
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=np.float64)
-    # TODO: sort by score, highest first; keep the last position of each group of equal scores; cumulative positives there give precision and recall at each threshold; then the sum of recall gains times precision
+    # TODO: The formula is in the docstring: one threshold per distinct score, from the highest
+    #       down. At a threshold every example scoring at least it is flagged, so a group of
+    #       equal scores is flagged all at once: one term of the sum, not one term each.
+    # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('Lab 3 · average_precision in ranking.py: not implemented yet (the TODO just above says what to write)')

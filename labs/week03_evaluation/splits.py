@@ -25,8 +25,16 @@ def stratified_kfold(y, k: int, rng: np.random.Generator | None = None) -> list[
       only on ``y``.
 
     ``y`` holds any labels (ints, strings). Raise ``ValueError`` unless
-    ``k`` is an integer with 2 <= k <= len(y); say what k and len(y) were.
+    ``k`` is an integer with 2 <= k <= len(y) (so 2.5 and True are refused
+    too); say what k and len(y) were. The ``return`` line below builds the
+    pairs from ``fold_of``, the test fold of each example, which you fill.
     """
-    # TODO: check k; then fill fold_of (fold_of[i] = the test fold of example i) by taking the examples class by class (shuffling within a class when rng is given) and dealing them to the folds in turn, 0, 1, ..., k-1, 0, 1, ..., carrying on from one class to the next
+    # TODO: Decide, for every example, which test fold it goes to: an array fold_of of len(y)
+    #       fold numbers (the return line below builds the (train, test) pairs from it).
+    #       Each class on its own must spread evenly over the k folds, and the folds must
+    #       stay within one example of each other in size. Check k first (an int, not a bool
+    #       or 2.5, with 2 <= k <= len(y)).
+    # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(1, hint=2))
+    # Keep the code below the raise: it uses the fold_of you set here.
     raise NotImplementedError('Lab 3 · stratified_kfold in splits.py: not implemented yet (the TODO just above says what to write)')
     return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(k)]

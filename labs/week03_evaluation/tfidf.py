@@ -17,7 +17,10 @@ import numpy as np
 
 def tokenize(text: str) -> list[str]:
     """The tokens of ``text``, lower-cased, in order: every run of two or more word characters."""
-    # TODO: lower-case, then re.findall with scikit-learn's token pattern r"(?u)\b\w\w+\b"
+    # TODO: Step 1 of the chapter's TF-IDF section: lower-case first, then keep every run of two
+    #       or more word characters, in any script. Splitting on spaces keeps punctuation
+    #       ("mat.") and one-letter words.
+    # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('Lab 3 · tokenize in tfidf.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -43,25 +46,33 @@ class TfidfVectorizer:
         """Task 4: set ``vocabulary_`` and ``df_`` from the training documents.
 
         ``vocabulary_`` maps each kept term to its column: the terms sorted
-        (Python's string order), numbered from 0. ``df_`` (V,) holds, in
-        column order, how many documents contain each term.
+        (by ``sorted``, Python's string order), numbered from 0. ``df_``
+        (V,) holds, in column order, how many documents contain each term.
         """
-        # TODO: count each term once per document that contains it (a set of its tokens); keep terms with df >= min_df; sort them
+        # TODO: df counts documents, not occurrences: a document that says "the" five times adds
+        #       one to df["the"]. Keep the terms with df >= min_df, and number them in sorted order.
+        # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 3 · TfidfVectorizer.build_vocabulary in tfidf.py: not implemented yet (the TODO just above says what to write)')
-        self.n_docs_ = len(docs)
         return self
 
     def fit(self, docs: list[str]) -> TfidfVectorizer:
         """Build the vocabulary, then ``idf_`` (V,): ln(n / df) + 1 for n training documents."""
         self.build_vocabulary(docs)
-        n, df = self.n_docs_, self.df_
-        # TODO: Task 5: with smooth_idf, first add 1 to n and to every df; then idf = ln(n / df) + 1, as float64
+        n, df = len(docs), self.df_  # the number of training documents, and each term's df (V,)
+        # TODO: Step 3 of the chapter's TF-IDF section: idf = ln(n / df) + 1, natural log, and
+        #       smooth_idf changes n and df before the division.
+        # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(5, hint=2))
         raise NotImplementedError('Lab 3 · TfidfVectorizer.fit in tfidf.py: not implemented yet (the TODO just above says what to write)')
         return self
 
     def transform(self, docs: list[str]) -> np.ndarray:
         """Task 5: the TF-IDF matrix (N, V) of ``docs``; terms outside the vocabulary are ignored."""
         X = np.zeros((len(docs), len(self.vocabulary_)))
-        # TODO: fill X with the counts; sublinear_tf: 1 + ln(count) where count > 0; multiply every column by its idf; "l2": divide each row by its length (a row of zeros stays zeros)
+        # TODO: Steps 2 to 4 of the chapter's TF-IDF section, in that order: raw counts of the
+        #       vocabulary's terms, then (sublinear_tf) 1 + ln(count) on the non-zero counts, then
+        #       times idf, then each row divided by its Euclidean length. Edge case: a document
+        #       with no known term has length 0.
+        # Stuck? One more hint at a time: make lab-check WEEK=03 HINT=2 (in the notebook: check(5, hint=2))
+        # Keep the code below the raise: it uses the X you set here.
         raise NotImplementedError('Lab 3 · TfidfVectorizer.transform in tfidf.py: not implemented yet (the TODO just above says what to write)')
         return X

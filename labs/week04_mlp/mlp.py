@@ -37,12 +37,16 @@ class Linear:
         dimension is ``n_in``, with a message that names the expected shape
         as ``(B, n_in)`` (e.g. ``(B, 784)``) and the shape it got.
         """
-        # TODO: check x.ndim == 2 and x.shape[1] == n_in (else a ValueError naming the expected shape, e.g. "(B, 784)", and x.shape); keep x; return x @ W.T + b
+        # TODO: Y = X W^T + b, with X (B, n_in), W (n_out, n_in), b (n_out,): the chapter's linear layer
+        #       (Week 4, "The linear layer"). Check the input's shape first, and keep what backward will need.
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(1, hint=2))
         raise NotImplementedError('Lab 4 · Linear.forward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         """Given dL/dY (B, n_out): set ``grad_weight`` and ``grad_bias``, return dL/dX (B, n_in)."""
-        # TODO: dW = grad_out.T @ x (n_out, n_in); db = grad_out summed over the batch; dX = grad_out @ W
+        # TODO: The chapter's three gradients of Y = X W^T + b (Week 4, "The linear layer"): with respect to
+        #       W, to b and to X. Let the shapes decide each product: dW has W's shape, dX has X's.
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(1, hint=2))
         raise NotImplementedError('Lab 4 · Linear.backward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -53,11 +57,14 @@ class ReLU:
     """``Y = max(X, 0)`` elementwise."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        # TODO: remember where x > 0; return the elementwise max of x and 0
+        # TODO: ReLU is max(x, 0) elementwise; backward will need to know where the input was positive.
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(2, hint=2))
         raise NotImplementedError('Lab 4 · ReLU.forward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        # TODO: the slope is 1 where the input was > 0 and 0 elsewhere (also at exactly 0)
+        # TODO: The slope of ReLU is 1 where its input was positive and 0 elsewhere, also at exactly 0
+        #       (PyTorch's choice): the gradient passes or stops, elementwise.
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(2, hint=2))
         raise NotImplementedError('Lab 4 · ReLU.backward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def parameters(self) -> list:
@@ -74,12 +81,15 @@ class SoftmaxCrossEntropy:
         that large logits do not overflow. Raise ``ValueError`` when ``y`` is
         not of shape ``(B,)``, naming both shapes. Keep what backward needs.
         """
-        # TODO: shift each row by its max; log_probs = shifted - log(sum(exp(shifted))); loss = -mean of log_probs[row, y[row]]; keep the softmax and y
+        # TODO: Mean over the batch of -log softmax(logits)[i, y[i]], computed stably: the log-sum-exp
+        #       trick of Week 2. Check y's shape first (B,), and keep what backward needs (the softmax and y).
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(3, hint=2))
         raise NotImplementedError('Lab 4 · SoftmaxCrossEntropy.forward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
     def backward(self) -> np.ndarray:
         """dL/dlogits (B, C) of the mean loss: (softmax - onehot(y)) / B."""
-        # TODO: start from a copy of the softmax, subtract 1 at each row's true class, divide by B
+        # TODO: dL/dlogits of the mean loss is (softmax - onehot(y)) / B (Week 4, "Softmax and cross-entropy").
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(3, hint=2))
         raise NotImplementedError('Lab 4 · SoftmaxCrossEntropy.backward in mlp.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -117,7 +127,9 @@ class SGD:
 
     def step(self) -> None:
         """Update every parameter of the model in place from its current gradient."""
-        # TODO: for each (name, p, g): v = momentum * v + g (keep it in self.velocity[name]); p -= lr * v, in place so the layer sees it
+        # TODO: SGD with momentum as the chapter writes it (Week 4, "Training: SGD with momentum"):
+        #       a velocity per parameter, v = momentum * v + g, then p = p - lr * v.
+        # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 4 · SGD.step in mlp.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -132,7 +144,9 @@ def fit(model: MLP, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: in
     loss_fn = SoftmaxCrossEntropy()
     optimizer = SGD(model, lr=lr, momentum=momentum)
     losses: list[float] = []
-    # TODO: for each epoch, for each batch of a fresh permutation: logits = model.forward(xb); loss = loss_fn.forward(logits, yb); model.backward(loss_fn.backward()); optimizer.step(); append the loss
+    # TODO: The training loop of the chapter: epochs of mini-batches, each a forward pass, the loss,
+    #       a backward pass and one optimizer step; return the list of every step's loss.
+    # Stuck? One more hint at a time: make lab-check WEEK=04 HINT=2 (in the notebook: check(5, hint=2))
     raise NotImplementedError('Lab 4 · fit in mlp.py: not implemented yet (the TODO just above says what to write)')
     return losses
 

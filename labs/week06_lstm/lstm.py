@@ -31,7 +31,11 @@ def lstm_cell_forward(x, h_prev, c_prev, params: dict):
     ``cache`` holds whatever :func:`lstm_cell_backward` needs.
     """
     H = h_prev.shape[1]
-    # TODO: a = x W_ih^T + b_ih + h_prev W_hh^T + b_hh; split into i, f, g, o (H columns each); c = f*c_prev + i*g; h = o*tanh(c)
+    # TODO: The LSTM cell of the chapter (Week 6, "The LSTM cell"), in PyTorch's layout: one
+    #       pre-activation a (B, 4H) for the four gates, cut into input, forget, cell and output gates in
+    #       that order (i, f, g, o), H columns each.
+    # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(1, hint=2))
+    # Keep the code below the raise: it uses the c, h, cache you set here.
     raise NotImplementedError('Lab 6 · lstm_cell_forward in lstm.py: not implemented yet (the TODO just above says what to write)')
     return h, c, cache
 
@@ -42,7 +46,11 @@ def lstm_cell_backward(dh, dc, cache) -> dict:
     Returns a dict with ``x``, ``h_prev``, ``c_prev`` and every name of
     :data:`PARAMS`: the gradient of L with respect to each.
     """
-    # TODO: dc_total = dc + dh*o*(1 - tanh(c)^2); then do, di, df, dg; through the sigmoids/tanh to da (B, 4H); da gives every other gradient
+    # TODO: The chain rule through h = o * tanh(c) and c = f * c_prev + i * g, back to the gates, then
+    #       through the gates' sigmoid / tanh to a (B, 4H), and from a to every input and parameter. Mind
+    #       that c gets gradient twice: from the next step (dc) and through h (dh).
+    # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(2, hint=2))
+    # Keep the code below the raise: it uses the grads you set here.
     raise NotImplementedError('Lab 6 · lstm_cell_backward in lstm.py: not implemented yet (the TODO just above says what to write)')
     return grads
 

@@ -20,14 +20,18 @@ def softmax(z) -> np.ndarray:
 
 def greedy(logits) -> int:
     """The id of the most likely token (the lowest id on a tie)."""
-    # TODO: one NumPy call; return a Python int
+    # TODO: Greedy decoding takes the most likely token: the largest logit (no softmax needed: it keeps
+    #       the order). On a tie, the lowest id.
+    # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('Lab 6 · greedy in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
 def temperature_probs(logits, temperature: float) -> np.ndarray:
     """softmax(logits / temperature). Raises ValueError unless T > 0, with a
     message that says T must be > 0."""
-    # TODO: check `not temperature > 0` (this also catches NaN), then softmax of the scaled logits
+    # TODO: Temperature divides the logits before the softmax: T < 1 sharpens, T > 1 flattens. Only
+    #       T > 0 makes sense; refuse everything else with a ValueError that says T must be > 0.
+    # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('Lab 6 · temperature_probs in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -36,7 +40,10 @@ def top_k_probs(logits, k: int) -> np.ndarray:
     renormalised; every token when k exceeds the vocabulary. Raises
     ValueError unless k is an integer >= 1, with a message that says k must
     be >= 1."""
-    # TODO: validate k; np.argsort(-probs, kind="stable")[:k] are the ids to keep; zero the rest; divide by the sum
+    # TODO: Keep exactly the k most likely tokens, the rest at probability 0, then renormalise. Edge
+    #       cases: ties at the k-th place (the lower id wins), k larger than the vocabulary, and a bad k (a
+    #       bool, 2.5 or 0 is not an integer >= 1).
+    # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('Lab 6 · top_k_probs in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -44,7 +51,9 @@ def top_p_probs(logits, p: float) -> np.ndarray:
     """Keep the smallest set of most likely tokens whose probability reaches
     p, renormalised. Raises ValueError unless 0 < p <= 1, with a message
     that says p must lie in (0, 1]."""
-    # TODO: validate p; sort probabilities descending; keep a token while the mass *before* it is still < p
+    # TODO: Nucleus sampling: the smallest set of the most likely tokens whose total probability reaches
+    #       p; the rest at 0, then renormalise. Refuse p outside (0, 1].
+    # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(5, hint=2))
     raise NotImplementedError('Lab 6 · top_p_probs in sampling.py: not implemented yet (the TODO just above says what to write)')
 
 

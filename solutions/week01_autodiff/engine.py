@@ -84,7 +84,14 @@ class Value:
         out = Value(self.data**exponent, (self,), f"**{exponent:g}")
 
         def _backward():
-            ### BEGIN SOLUTION: d(a**exponent)/da = exponent * a**(exponent - 1), times out.grad; at a = 0 Python's 0.0 ** (negative) raises, so take PyTorch's slopes there: 0 when exponent == 0, inf when 0 < exponent < 1
+            ### BEGIN SOLUTION (Task 2)
+            ### HINT 1: The power rule from the lab's table, n * a**(n - 1), times out.grad, added to self.grad.
+            ###         Then the edge case the lab warns about: a = 0, where a**(n - 1) can ask Python for 0.0 ** -1.
+            ### HINT 2: Three cases, in this order: exponent == 0 (a**0 is the constant 1, slope 0 everywhere);
+            ###         self.data == 0 with 0 < exponent < 1 (a vertical tangent: slope math.inf); every other case
+            ###         (the power rule as it stands).
+            ### HINT 3: slope = 0.0, math.inf, or exponent * self.data ** (exponent - 1);
+            ###         then self.grad += slope * out.grad (+=: a node used twice collects both shares).
             if exponent == 0:
                 slope = 0.0  # a**0 is the constant 1, even at a = 0
             elif self.data == 0 and exponent < 1:
@@ -103,7 +110,11 @@ class Value:
         out = Value(math.exp(self.data), (self,), "exp")
 
         def _backward():
-            ### BEGIN SOLUTION: d(e**a)/da = e**a, which is out.data
+            ### BEGIN SOLUTION (Task 2)
+            ### HINT 1: The local derivative of e**a is e**a itself; the chain rule multiplies it by out.grad.
+            ### HINT 2: e**a was already computed by the forward pass: it is out.data. Add, do not assign: a node
+            ###         used in two places receives two contributions.
+            ### HINT 3: self.grad += (the local derivative) * out.grad, with out.data as the local derivative.
             self.grad += out.data * out.grad
             ### END SOLUTION
 
@@ -116,7 +127,11 @@ class Value:
         out = Value(math.log(self.data), (self,), "log")
 
         def _backward():
-            ### BEGIN SOLUTION: d(log a)/da = 1/a
+            ### BEGIN SOLUTION (Task 2)
+            ### HINT 1: d(log a)/da = 1/a (natural log), times the gradient flowing in from out.
+            ### HINT 2: a is the operand's value, self.data (never 0 here: log refuses a <= 0 before the closure
+            ###         exists). The gradient flowing in is out.grad; add the product to self.grad.
+            ### HINT 3: self.grad += out.grad / self.data
             self.grad += out.grad / self.data
             ### END SOLUTION
 
@@ -128,7 +143,11 @@ class Value:
         out = Value(t, (self,), "tanh")
 
         def _backward():
-            ### BEGIN SOLUTION: d(tanh a)/da = 1 - tanh(a)**2, and tanh(a) is out.data
+            ### BEGIN SOLUTION (Task 2)
+            ### HINT 1: d(tanh a)/da = 1 - tanh(a)**2, and the forward pass has computed tanh(a) already.
+            ### HINT 2: tanh(a) is out.data (also the variable t above): no second math.tanh call. Multiply the local
+            ###         derivative by out.grad and add it to self.grad.
+            ### HINT 3: self.grad += (1 - t * t) * out.grad
             self.grad += (1.0 - t * t) * out.grad
             ### END SOLUTION
 
@@ -139,7 +158,12 @@ class Value:
         out = Value(max(self.data, 0.0), (self,), "relu")
 
         def _backward():
-            ### BEGIN SOLUTION: the slope is 1 where the output is positive, else 0 (also at 0)
+            ### BEGIN SOLUTION (Task 2)
+            ### HINT 1: relu passes the gradient through where its input was positive and blocks it elsewhere;
+            ###         at exactly 0 the course takes PyTorch's choice, slope 0.
+            ### HINT 2: The slope is 1 if out.data > 0 else 0 (out.data > 0 exactly when self.data > 0, and it is
+            ###         false at 0). Times out.grad, added to self.grad.
+            ### HINT 3: self.grad += (out.data > 0) * out.grad   (True * g is g, False * g is 0)
             self.grad += (out.data > 0) * out.grad
             ### END SOLUTION
 
@@ -180,7 +204,16 @@ class Value:
         node that uses it), seeding ``self.grad = 1``. Works for graphs of any
         depth: the walk keeps its own stack instead of recursing.
         """
-        ### BEGIN SOLUTION: order the nodes so each comes after its operands (an explicit stack, not recursion: graphs can be 10,000 deep), set self.grad = 1.0, then call _backward() from the last node to the first
+        ### BEGIN SOLUTION (Task 1)
+        ### HINT 1: A topological order of the graph: every node after all of its operands (node._prev).
+        ###         Seed self.grad = 1.0, then run each node's _backward() in the reverse of that order, so a
+        ###         node runs only after every node that uses it. Each node once, however many paths reach it.
+        ### HINT 2: A depth-first search that appends a node after all of its operands (post-order) gives the
+        ###         order; a set of visited ids keeps each node once. Recursion stops near 1,000 levels and a test
+        ###         goes 10,000 deep: keep an explicit stack of (node, operands_done) pairs instead.
+        ### HINT 3: Push (self, False). Pop (node, done): if done, append it to topo; else, if not yet visited,
+        ###         mark it, push (node, True), then push (child, False) for each child in node._prev.
+        ###         Finally: self.grad = 1.0; for node in reversed(topo): node._backward().
         topo: list[Value] = []
         visited: set[int] = set()
         stack: list[tuple[Value, bool]] = [(self, False)]

@@ -42,7 +42,16 @@ class SGD(Optimizer):
         self.nesterov = nesterov
 
     def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict) -> None:
-        ### BEGIN SOLUTION: add weight_decay * p to grad; keep the velocity in state["momentum_buffer"] (a clone of grad at the first step, then momentum * v + grad, updated BEFORE it is used); step along grad + momentum * v (Nesterov) or v; then p -= lr * step, in place
+        ### BEGIN SOLUTION (Task 3)
+        ### HINT 1: torch.optim.SGD's update, in its order: weight decay into the gradient, then the momentum
+        ###         buffer, then (Nesterov) the look-ahead, then the step. The tests compare with torch.optim.SGD step
+        ###         by step, so the order and the first step matter.
+        ### HINT 2: Weight decay: grad + weight_decay * p. Momentum keeps a velocity v per parameter in
+        ###         state["momentum_buffer"]: at the first step v = a copy of grad (not momentum * 0 + grad written
+        ###         into grad itself), later v = momentum * v + grad, updated before it is used. The step is v, or
+        ###         grad + momentum * v with nesterov. Update p in place: the model holds that very tensor.
+        ### HINT 3: if "momentum_buffer" not in state: state["momentum_buffer"] = grad.clone()
+        ###         else: state["momentum_buffer"].mul_(self.momentum).add_(grad); then p -= self.lr * step.
         if self.weight_decay:
             grad = grad + self.weight_decay * p  # L2: the gradient of (wd / 2) |p|^2
         if self.momentum:
@@ -78,7 +87,16 @@ class Adam(Optimizer):
         self.weight_decay = check_hyper("weight_decay", weight_decay, 0.0)
 
     def update(self, p: torch.Tensor, grad: torch.Tensor, state: dict) -> None:
-        ### BEGIN SOLUTION: at this parameter's first step put step = 0 and zero tensors m, v in state; count the step (t = 1 at the first); weight decay (AdamW: p *= 1 - lr * wd; Adam: grad + wd * p); update m and v in place; divide each by (1 - beta ** t); p -= lr * m_hat / (sqrt(v_hat) + eps)
+        ### BEGIN SOLUTION (Task 4)
+        ### HINT 1: Adam as Week 2 writes it ("Optimisers with the torch.optim interface"): running means m of g and v of g**2, each
+        ###         corrected for starting at 0 by dividing by 1 - beta**t, and the step lr * m_hat / (sqrt(v_hat) + eps).
+        ###         Two ways of weight decay: Adam adds wd * p to the gradient, AdamW shrinks p itself.
+        ### HINT 2: Keep per-parameter state: at its first step, state["step"] = 0 and zero tensors for m and v.
+        ###         Count the step before using it (t = 1 at the first step; each parameter counts its own). Then
+        ###         m = beta1 * m + (1 - beta1) * g and v = beta2 * v + (1 - beta2) * g * g, in place.
+        ### HINT 3: AdamW: p *= 1 - lr * wd before the update; Adam: grad = grad + wd * p.
+        ###         m_hat = m / (1 - beta1 ** t); v_hat = v / (1 - beta2 ** t);
+        ###         p -= lr * m_hat / (v_hat.sqrt() + eps), in place.
         if not state:  # this parameter's first step
             state["step"] = 0
             state["exp_avg"] = torch.zeros_like(p)  # m, the running mean of g

@@ -25,9 +25,23 @@ def stratified_kfold(y, k: int, rng: np.random.Generator | None = None) -> list[
       only on ``y``.
 
     ``y`` holds any labels (ints, strings). Raise ``ValueError`` unless
-    ``k`` is an integer with 2 <= k <= len(y); say what k and len(y) were.
+    ``k`` is an integer with 2 <= k <= len(y) (so 2.5 and True are refused
+    too); say what k and len(y) were. The ``return`` line below builds the
+    pairs from ``fold_of``, the test fold of each example, which you fill.
     """
-    ### BEGIN SOLUTION: check k; then fill fold_of (fold_of[i] = the test fold of example i) by taking the examples class by class (shuffling within a class when rng is given) and dealing them to the folds in turn, 0, 1, ..., k-1, 0, 1, ..., carrying on from one class to the next
+    ### BEGIN SOLUTION (Task 1)
+    ### HINT 1: Decide, for every example, which test fold it goes to: an array fold_of of len(y)
+    ###         fold numbers (the return line below builds the (train, test) pairs from it).
+    ###         Each class on its own must spread evenly over the k folds, and the folds must
+    ###         stay within one example of each other in size. Check k first (an int, not a bool
+    ###         or 2.5, with 2 <= k <= len(y)).
+    ### HINT 2: Take the classes one at a time (np.unique(y)) and hand their examples out to the
+    ###         folds like cards: 0, 1, ..., k-1, 0, 1, ... (shuffle a class's examples first
+    ###         when rng is given). Let each class carry on from the fold where the previous one
+    ###         stopped; restarting at fold 0 piles every class's leftovers into the first folds.
+    ### HINT 3: With dealt = the number of examples handed out so far and members =
+    ###         np.flatnonzero(y == c): fold_of[members] = (dealt + np.arange(len(members))) % k,
+    ###         then dealt += len(members).
     y = np.asarray(y)
     n = len(y)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:

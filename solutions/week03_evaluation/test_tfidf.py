@@ -17,7 +17,7 @@ from .tfidf import TfidfVectorizer, tokenize
 TASK4 = pytest.mark.task(4, "TF-IDF: tokens and vocabulary")
 TASK5 = pytest.mark.task(5, "TF-IDF: the weights")
 
-TOY = ["The cat sat on the mat.", "The dog sat.", "A cat and a dog!", "the the THE cat"]
+TOY = ["The cat sat on the mat.", "The dog sat.", "The cat and a dog!", "the the THE cat"]  # the chapter's
 TRICKY = ["Hello, World!", "x y z ab", "don't stop", "C++ and C# 3.11", "snake_case CamelCase",
           "Café NAÏVE über", "tabs\tand\nnewlines", "", "   ", "Ünïcödé ΣΊΣΥΦΟΣ 東京 2024"]
 

@@ -17,7 +17,13 @@ import numpy as np
 
 def tokenize(text: str) -> list[str]:
     """The tokens of ``text``, lower-cased, in order: every run of two or more word characters."""
-    ### BEGIN SOLUTION: lower-case, then re.findall with scikit-learn's token pattern r"(?u)\b\w\w+\b"
+    ### BEGIN SOLUTION (Task 4)
+    ### HINT 1: Step 1 of the chapter's TF-IDF section: lower-case first, then keep every run of two
+    ###         or more word characters, in any script. Splitting on spaces keeps punctuation
+    ###         ("mat.") and one-letter words.
+    ### HINT 2: One call of re.findall on the lower-cased text, with a pattern for "a word
+    ###         boundary, two or more word characters, a word boundary" (\b and \w, Unicode-aware).
+    ### HINT 3: scikit-learn's default token_pattern is r"(?u)\b\w\w+\b".
     return re.findall(r"(?u)\b\w\w+\b", text.lower())
     ### END SOLUTION
 
@@ -44,10 +50,16 @@ class TfidfVectorizer:
         """Task 4: set ``vocabulary_`` and ``df_`` from the training documents.
 
         ``vocabulary_`` maps each kept term to its column: the terms sorted
-        (Python's string order), numbered from 0. ``df_`` (V,) holds, in
-        column order, how many documents contain each term.
+        (by ``sorted``, Python's string order), numbered from 0. ``df_``
+        (V,) holds, in column order, how many documents contain each term.
         """
-        ### BEGIN SOLUTION: count each term once per document that contains it (a set of its tokens); keep terms with df >= min_df; sort them
+        ### BEGIN SOLUTION (Task 4)
+        ### HINT 1: df counts documents, not occurrences: a document that says "the" five times adds
+        ###         one to df["the"]. Keep the terms with df >= min_df, and number them in sorted order.
+        ### HINT 2: A collections.Counter updated once per document with the *set* of its tokens gives
+        ###         every df; sorted() over the kept terms gives the columns (Python's string order).
+        ### HINT 3: vocabulary_ = {term: column for column, term in enumerate(sorted_terms)};
+        ###         df_ = np.array([df[t] for t in sorted_terms], dtype=np.int64).
         df = Counter()
         for doc in docs:
             df.update(set(tokenize(doc)))
@@ -55,14 +67,18 @@ class TfidfVectorizer:
         self.vocabulary_ = {t: i for i, t in enumerate(terms)}
         self.df_ = np.array([df[t] for t in terms], dtype=np.int64)
         ### END SOLUTION
-        self.n_docs_ = len(docs)
         return self
 
     def fit(self, docs: list[str]) -> TfidfVectorizer:
         """Build the vocabulary, then ``idf_`` (V,): ln(n / df) + 1 for n training documents."""
         self.build_vocabulary(docs)
-        n, df = self.n_docs_, self.df_
-        ### BEGIN SOLUTION: Task 5: with smooth_idf, first add 1 to n and to every df; then idf = ln(n / df) + 1, as float64
+        n, df = len(docs), self.df_  # the number of training documents, and each term's df (V,)
+        ### BEGIN SOLUTION (Task 5)
+        ### HINT 1: Step 3 of the chapter's TF-IDF section: idf = ln(n / df) + 1, natural log, and
+        ###         smooth_idf changes n and df before the division.
+        ### HINT 2: With smooth_idf, add 1 to n and to every df (as if one more document held every
+        ###         term); then one vectorised NumPy expression for the whole (V,) array, in float64.
+        ### HINT 3: if self.smooth_idf: n, df = n + 1, df + 1; then self.idf_ = np.log(n / df) + 1.
         if self.smooth_idf:
             n, df = n + 1, df + 1
         self.idf_ = np.log(n / df.astype(np.float64)) + 1.0
@@ -72,7 +88,16 @@ class TfidfVectorizer:
     def transform(self, docs: list[str]) -> np.ndarray:
         """Task 5: the TF-IDF matrix (N, V) of ``docs``; terms outside the vocabulary are ignored."""
         X = np.zeros((len(docs), len(self.vocabulary_)))
-        ### BEGIN SOLUTION: fill X with the counts; sublinear_tf: 1 + ln(count) where count > 0; multiply every column by its idf; "l2": divide each row by its length (a row of zeros stays zeros)
+        ### BEGIN SOLUTION (Task 5)
+        ### HINT 1: Steps 2 to 4 of the chapter's TF-IDF section, in that order: raw counts of the
+        ###         vocabulary's terms, then (sublinear_tf) 1 + ln(count) on the non-zero counts, then
+        ###         times idf, then each row divided by its Euclidean length. Edge case: a document
+        ###         with no known term has length 0.
+        ### HINT 2: Count with collections.Counter(tokenize(doc)) row by row, skipping terms outside
+        ###         vocabulary_. X *= self.idf_ broadcasts over the rows. For the norm, compute the
+        ###         row lengths with keepdims=True, (N, 1), and divide only where the length is > 0.
+        ### HINT 3: lengths = np.sqrt(np.sum(X ** 2, axis=1, keepdims=True));
+        ###         X /= np.where(lengths > 0, lengths, 1.0) leaves a row of zeros as zeros.
         for row, doc in enumerate(docs):
             for term, count in Counter(tokenize(doc)).items():
                 if term in self.vocabulary_:

@@ -31,7 +31,15 @@ def lstm_cell_forward(x, h_prev, c_prev, params: dict):
     ``cache`` holds whatever :func:`lstm_cell_backward` needs.
     """
     H = h_prev.shape[1]
-    ### BEGIN SOLUTION: a = x W_ih^T + b_ih + h_prev W_hh^T + b_hh; split into i, f, g, o (H columns each); c = f*c_prev + i*g; h = o*tanh(c)
+    ### BEGIN SOLUTION (Task 1)
+    ### HINT 1: The LSTM cell of the chapter (Week 6, "The LSTM cell"), in PyTorch's layout: one
+    ###         pre-activation a (B, 4H) for the four gates, cut into input, forget, cell and output gates in
+    ###         that order (i, f, g, o), H columns each.
+    ### HINT 2: a = x W_ih^T + b_ih + h_prev W_hh^T + b_hh. Sigmoid for i, f and o, tanh for g. Then
+    ###         c = f * c_prev + i * g and h = o * tanh(c). The cache holds what backward needs: the inputs,
+    ###         the four gates, tanh(c) and the parameters.
+    ### HINT 3: i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]); g, o = np.tanh(a[:, 2 * H:3 * H]),
+    ###         sigmoid(a[:, 3 * H:]); cache = (x, h_prev, c_prev, i, f, g, o, tanh_c, params)
     a = (x @ params["weight_ih"].T + params["bias_ih"]
          + h_prev @ params["weight_hh"].T + params["bias_hh"])  # (B, 4H)
     i, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
@@ -50,7 +58,15 @@ def lstm_cell_backward(dh, dc, cache) -> dict:
     Returns a dict with ``x``, ``h_prev``, ``c_prev`` and every name of
     :data:`PARAMS`: the gradient of L with respect to each.
     """
-    ### BEGIN SOLUTION: dc_total = dc + dh*o*(1 - tanh(c)^2); then do, di, df, dg; through the sigmoids/tanh to da (B, 4H); da gives every other gradient
+    ### BEGIN SOLUTION (Task 2)
+    ### HINT 1: The chain rule through h = o * tanh(c) and c = f * c_prev + i * g, back to the gates, then
+    ###         through the gates' sigmoid / tanh to a (B, 4H), and from a to every input and parameter. Mind
+    ###         that c gets gradient twice: from the next step (dc) and through h (dh).
+    ### HINT 2: dc_total = dc + dh * o * (1 - tanh(c)**2); do = dh * tanh(c); di = dc_total * g,
+    ###         df = dc_total * c_prev, dg = dc_total * i. A sigmoid's slope is s * (1 - s), tanh's 1 - t**2:
+    ###         that turns do, di, df, dg into da, concatenated in the order i, f, g, o.
+    ### HINT 3: With da (B, 4H): x gets da @ W_ih, h_prev da @ W_hh, c_prev dc_total * f; weight_ih gets
+    ###         da.T @ x, weight_hh da.T @ h_prev, and both biases da summed over the batch.
     x, h_prev, c_prev, i, f, g, o, tanh_c, params = cache
     do = dh * tanh_c
     dc_total = dc + dh * o * (1 - tanh_c ** 2)

@@ -1,9 +1,13 @@
 """Open every page of the built book in headless Chromium.
 
 A page fails when it does not load, logs a JavaScript console error, fetches
-anything from outside the book, leaves maths untypeset, or when a widget does
-not render or does not respond to its controls (each control is moved and the
-widget's view must change).
+anything from outside the book, leaves maths untypeset, has a serious or
+critical accessibility violation (axe-core, injected by the test: the book's
+readers never load it), or when a widget does not render, does not respond to
+its controls (each control is moved and the widget's view must change), or
+cannot be used from the keyboard (every control reached with Tab, moved with
+the arrow keys or Enter, the view changes and the focus stays on it). Every
+figure of every page has an alt text that says what it shows.
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from selenium.webdriver.common.keys import Keys
+
+from aimastery.devtools.a11y import BLOCKING, alt_problem, at_least, axe_source, describe, images, run_axe
 from aimastery.devtools.browser import BOOK
 
 pytestmark = pytest.mark.browser
@@ -76,8 +83,74 @@ def operate(driver, w: int, label: str) -> str:
     """)
 
 
+ROOT = "document.querySelectorAll('[data-aim-widget]')[arguments[0]]"
+
+
+def tab_order(driver, w: int, limit: int = 60) -> list[str]:
+    """The controls of widget ``w`` that Tab reaches, in order, starting just before the widget."""
+    driver.execute_script(f"""
+        const root = {ROOT};
+        const start = document.createElement('span');
+        start.tabIndex = 0; start.id = 'aim-tab-start';
+        root.before(start); start.focus();""", w)
+    reached: list[str] = []
+    for _ in range(limit):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        where = driver.execute_script(f"""
+            const a = document.activeElement, root = {ROOT};
+            if (!root.contains(a)) return null;
+            return a.getAttribute('data-aim-control') || '(a focusable element without data-aim-control)';""", w)
+        if where is None and reached:
+            break
+        if where is not None:
+            reached.append(where)
+    driver.execute_script("document.getElementById('aim-tab-start').remove();")
+    return reached
+
+
+def press(driver, w: int, label: str) -> str:
+    """Focus one control and press the key that moves it; return the key's name."""
+    kind, at_end = driver.execute_script(f"""
+        const c = {CONTROL.format(w='arguments[0]', label=label)};
+        c.focus();
+        if (c.tagName === 'SELECT') return ['select', c.selectedIndex === c.options.length - 1];
+        if (c.type === 'range') return ['range', Number(c.value) === Number(c.max)];
+        return ['button', false];""", w)
+    key = {"select": Keys.ARROW_UP if at_end else Keys.ARROW_DOWN,
+           "range": Keys.ARROW_LEFT if at_end else Keys.ARROW_RIGHT, "button": Keys.ENTER}[kind]
+    driver.switch_to.active_element.send_keys(key)
+    return {Keys.ARROW_UP: "↑", Keys.ARROW_DOWN: "↓", Keys.ARROW_LEFT: "←", Keys.ARROW_RIGHT: "→",
+            Keys.ENTER: "Enter"}[key] + f" on the {kind}"
+
+
+def check_keyboard(driver, page: str, w: int) -> None:
+    labels = control_labels(driver, w)
+    reached = tab_order(driver, w)
+    unreachable = [label for label in labels if label not in reached]
+    assert not unreachable, f"{page}: widget {w}: Tab never reaches {unreachable} (reached {reached})"
+    assert all(r in labels for r in reached), f"{page}: widget {w}: Tab stops on an unlabelled element: {reached}"
+    for label in labels:
+        set_ranges_to_middle(driver, w)
+        before = driver.execute_script(f"return {VIEW.format(w=w)};")
+        key = press(driver, w, label)
+        changed = wait_for(driver, f"{VIEW.format(w=w)} !== {before!r}", timeout=3)
+        assert changed, f"{page}: widget {w}: {key} {label!r} did not change the drawing"
+        focused = driver.execute_script("return document.activeElement.getAttribute('data-aim-control');")
+        assert focused == label, f"{page}: widget {w}: after {key} {label!r} the focus went to {focused!r}"
+        if "play" in label.lower():
+            driver.switch_to.active_element.send_keys(Keys.ENTER)  # pause again
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    try:
+        return axe_source()
+    except FileNotFoundError as err:
+        pytest.fail(str(err))
+
+
 @pytest.mark.parametrize("page", built_pages())
-def test_page(driver, base_url, page):
+def test_page(driver, base_url, page, axe):
     driver.get_log("browser")  # drop messages from earlier pages
     driver.get(f"{base_url}/{page}")
     assert wait_for(driver, "document.readyState === 'complete'"), f"{page} did not finish loading"
@@ -101,6 +174,7 @@ def test_page(driver, base_url, page):
                 assert changed, f"{page}: widget {w} did not respond to its {kind} {label!r}"
                 if "play" in label.lower():
                     operate(driver, w, label)  # pause again
+            check_keyboard(driver, page, w)
 
     if driver.execute_script("return document.querySelectorAll('.math').length;"):
         assert wait_for(driver, "document.querySelectorAll('mjx-container').length > 0", timeout=20), \
@@ -113,6 +187,22 @@ def test_page(driver, base_url, page):
 
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page} logged console errors:\n" + "\n".join(errors[:10])
+
+    blocking = at_least(run_axe(driver, axe), BLOCKING[0])
+    assert not blocking, f"{page}: axe-core finds serious or critical accessibility violations:\n" + describe(blocking)
+
+
+@pytest.mark.parametrize("page", built_pages())
+def test_every_figure_says_what_it_shows(book_dir: Path, page):
+    problems = [f"{img.get('src')}: {alt_problem(img)}"
+                for img in images((book_dir / page).read_text(encoding="utf-8")) if alt_problem(img)]
+    assert not problems, (f"{page}: images without an alt text that says what they show (a chapter's figure: "
+                          "give its cell `mystnb: image: alt: ...` metadata):\n  " + "\n  ".join(problems))
+
+
+def test_the_accessibility_engine_is_not_served_to_readers(book_dir: Path):
+    served = [str(p.relative_to(book_dir)) for p in book_dir.rglob("*") if "axe" in p.name.lower()]
+    assert not served, f"axe-core is for the tests only; the built book contains {served}"
 
 
 def test_every_toc_page_was_built(book_dir: Path):

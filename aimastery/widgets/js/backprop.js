@@ -89,18 +89,19 @@ function render({ model, el }) {
   const exampleSelect = selectControl("expression", examples().map((e) => e.name), model.get("example"), (i) => {
     stop(); model.set("example", i); model.set("preset", 0); model.set("step", 0); model.save_changes();
   });
-  const presetHolder = h("span", {});
+  const presetSelect = selectControl("inputs", [], 0, (i) => {
+    stop(); model.set("preset", i); model.set("step", 0); model.save_changes();
+  });
   const view = h("div", { "data-aim-view": "" });
-  root.append(h("div", { class: "aim-controls" }, exampleSelect, presetHolder), view,
+  root.append(h("div", { class: "aim-controls" }, exampleSelect, presetSelect), view,
     h("div", { class: "aim-controls" }, player.buttons, stepRange));
 
   function redraw() {
     const { ex, preset } = current();
     view.replaceChildren();
     if (!ex || !preset) { view.append(notice("No expressions to show.", "error")); return; }
-    presetHolder.replaceChildren(selectControl("inputs", ex.presets.map((p) => p.name), model.get("preset"), (i) => {
-      stop(); model.set("preset", i); model.set("step", 0); model.save_changes();
-    }));
+    exampleSelect.update(examples().indexOf(ex), examples().map((e) => e.name));
+    presetSelect.update(ex.presets.indexOf(preset), ex.presets.map((p) => p.name));  // updated in place: focus stays
     const inputs = preset.inputs.map(([k, v]) => `${k} = ${fmt(v, 2)}`).join(", ");
     view.append(h("div", { class: "aim-caption" }, h("strong", {}, ex.formula), `  with ${inputs}. `, preset.note));
     if (preset.error) {
@@ -112,6 +113,12 @@ function render({ model, el }) {
     stepRange.update(k, preset.trace.steps.length);
     view.append(drawGraph(preset.trace, k), h("div", { class: "aim-panel" }, describeStep(preset.trace, k)));
   }
+  // the settings in the URL: #backprop<n>=example:1,preset:0,step:4 (a bad one is ignored)
+  syncWithUrl(root, "backprop", model, ["example", "preset", "step"], ({ example, preset, step }) => {
+    const ex = examples()[example];
+    const p = ex && ex.presets[preset];
+    return Boolean(p) && step <= (p.trace ? p.trace.steps.length : 0);
+  });
   watch(model, ["examples", "example", "preset", "step"], redraw);
   return () => stop();
 }

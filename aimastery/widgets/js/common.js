@@ -42,11 +42,19 @@ function fmt(x, digits = 3) {
 }
 
 // Controls. Each carries data-aim-control so the browser smoke test can find it.
+// field.update(i) selects option i; field.update(i, texts) replaces the options first. The same
+// element stays in the page, so keyboard focus stays on it while the widget redraws.
 function selectControl(label, options, value, onChange) {
-  const select = h("select", { "data-aim-control": label, "aria-label": label },
-    options.map((text, i) => h("option", { value: i, selected: i === value }, text)));
+  const fill = (texts, v) => select.replaceChildren(...texts.map((text, i) => h("option", { value: i, selected: i === v }, text)));
+  const select = h("select", { "data-aim-control": label, "aria-label": label });
+  fill(options, value);
   select.addEventListener("change", () => onChange(Number(select.value)));
-  return h("label", { class: "aim-field" }, h("span", {}, label), select);
+  const field = h("label", { class: "aim-field" }, h("span", {}, label), select);
+  field.update = (i, texts = null) => {
+    if (texts && (texts.length !== select.options.length || texts.some((t, k) => select.options[k].text !== t))) fill(texts, i);
+    if (Number(select.value) !== i) select.value = String(i);
+  };
+  return field;
 }
 
 function rangeControl(label, min, max, value, onInput) {
@@ -108,4 +116,77 @@ function notice(text, kind = "warning") {
 function watch(model, names, redraw) {
   for (const name of names) model.on(`change:${name}`, redraw);
   redraw();
+}
+
+// ----- A widget's settings in the page's URL fragment (the static book only)
+//
+// The fragment holds "&"-separated parts: at most one in-page anchor (a section id, which never
+// contains "=") and one part per widget, "<kind><n>=<trait>:<int>,<trait>:<int>,...", n being the
+// widget's place among the page's widgets. A learner who moves a control gets a URL that opens
+// the page with the same settings; a part that is malformed or out of range is ignored (the
+// widget keeps its default state). Live in Jupyter there is no page of its own: nothing is synced.
+
+const WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]';
+
+function fragmentParts() {
+  let hash = location.hash.slice(1);
+  try { hash = decodeURIComponent(hash); } catch (e) { /* keep it raw */ }
+  return hash ? hash.split("&").filter((p) => p) : [];
+}
+
+// "<kind><n>", n = the index of this widget's view script among the page's, or null outside a static page
+function widgetKey(root, kind) {
+  const area = root.closest(".widget-subarea");
+  let script = area ? area.nextElementSibling : null;
+  while (script && script.tagName !== "SCRIPT") script = script.nextElementSibling;
+  if (!script || !script.matches(WIDGET_VIEW)) return null;
+  return `${kind}${[...document.querySelectorAll(WIDGET_VIEW)].indexOf(script)}`;
+}
+
+// The page opened at "#section&backprop0=...": the browser finds no element with that whole id,
+// so the section is scrolled to here (once per page).
+function scrollToAnchorPart() {
+  if (window.__aimAnchorScrolled) return;
+  window.__aimAnchorScrolled = true;
+  const parts = fragmentParts();
+  const anchor = parts.find((p) => !p.includes("="));
+  if (parts.length > 1 && anchor && document.getElementById(anchor)) document.getElementById(anchor).scrollIntoView();
+}
+
+// Read the settings `names` (integer traits) from the fragment once the widget is in the page,
+// if valid(values) accepts them; then write them back whenever one changes. Returns nothing.
+function syncWithUrl(root, kind, model, names, valid) {
+  let key = null;
+  const read = () => {
+    const part = fragmentParts().find((p) => p.startsWith(`${key}=`));
+    if (!part) return false;
+    const values = {};
+    for (const item of part.slice(key.length + 1).split(",")) {
+      const [name, text, extra] = item.split(":");
+      if (!names.includes(name) || extra !== undefined || !/^\d{1,6}$/.test(text || "")) return false;
+      values[name] = Number(text);
+    }
+    if (names.some((n) => !(n in values)) || !valid(values)) return false;
+    if (names.every((n) => model.get(n) === values[n])) return true;
+    for (const n of names) model.set(n, values[n]);
+    model.save_changes();
+    return true;
+  };
+  const write = () => {
+    const parts = fragmentParts().filter((p) => !p.startsWith(`${key}=`));
+    parts.push(`${key}=` + names.map((n) => `${n}:${model.get(n)}`).join(","));
+    history.replaceState(history.state, "", "#" + parts.join("&"));
+  };
+  const start = () => {
+    key = widgetKey(root, kind);
+    if (!key) return;
+    scrollToAnchorPart();
+    const parts = fragmentParts();
+    if (read() && !parts.some((p) => !p.includes("=")) && parts[0].startsWith(`${key}=`)) root.scrollIntoView();
+    for (const n of names) model.on(`change:${n}`, write);
+    window.addEventListener("hashchange", read);
+  };
+  let tries = 0;
+  const whenInPage = () => (root.isConnected ? start() : tries++ < 600 ? requestAnimationFrame(whenInPage) : null);
+  whenInPage();
 }

@@ -88,6 +88,10 @@ function render({ model, el }) {
       view.append(notice("This setting is not in the stored grid.", "warning"));
       return;
     }
+    promptSelect.update(pi);  // the controls follow the state (set from the URL, or from Python)
+    kSelect.update(ki);
+    tRange.update(ti);
+    pRange.update(qi);
     const t = d.temperatures[ti], k = d.top_ks[ki], p = d.top_ps[qi];
     const probs = nextCharProbs(prompt.logits, t, k, p);
     const kept = probs.filter((q) => q > 0).length;
@@ -107,6 +111,13 @@ function render({ model, el }) {
       h("span", { class: "aim-prompt" }, prompt.text), h("span", {}, text === undefined ? "–" : text)));
   }
   watch(model, ["data", "prompt", "temperature", "top_k", "top_p", "sample_index", "live"], redraw);
+  // the settings in the URL: #sampling<n>=prompt:0,temperature:3,top_k:0,top_p:2,sample_index:1
+  syncWithUrl(root, "sampling", model, ["prompt", "temperature", "top_k", "top_p", "sample_index"],
+    ({ prompt, temperature, top_k, top_p }) => {
+      const d = data();
+      return prompt < d.prompts.length && temperature < d.temperatures.length && top_k < d.top_ks.length
+        && top_p < d.top_ps.length;
+    });
 }
 
 export default { render };

@@ -1,0 +1,129 @@
+"""MLOps lab — three pieces of a model's life after training, written from scratch.
+
+The course's versions live in aimastery/mlops/ and are taught in
+book/mlops.md. Here you write:
+
+1. ``point_in_time_join``: each training row gets the feature value that
+   existed at its time, never a later one;
+2. ``psi``: the population stability index of a numeric feature;
+3. ``gate_failures``: the metric gate a candidate model must pass;
+4. ``promote`` and ``rollback``: moving the ``production`` alias of a small
+   JSON registry, atomically, only through the gate.
+
+Only the standard library, NumPy and ``aimastery.atomic`` here: the tests
+compare your join with DuckDB's ``ASOF JOIN`` and your PSI with the
+course's, so calling those would prove nothing.
+``make lab-check WEEK=mlops`` tells you how far you are.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from pathlib import Path
+
+import numpy as np
+
+from aimastery.atomic import write_text_atomic
+
+# ----- Task 1: the point-in-time join
+
+
+def point_in_time_join(rows, events, ttl=None):
+    """The value each row would have seen at its own time.
+
+    ``rows`` is a list of ``(key, time)``; ``events`` a list of
+    ``(key, time, created, value)`` in any order. For a row ``(k, t)`` the
+    answer is the ``value`` of the event with key ``k`` whose ``time`` is the
+    largest one ``<= t`` (an event at exactly ``t`` counts); among events
+    with that same time, the one with the largest ``created``. ``None`` when
+    the key has no such event, or when ``ttl`` is given and the event is too
+    old (``t - event time > ttl``). Returns one answer per row, in the rows'
+    order.
+    """
+    # TODO: group the events by key, sort each group by (time, created), then bisect for each row
+    raise NotImplementedError('MLOps lab · point_in_time_join in lifecycle.py: not implemented yet (the TODO just above says what to write)')
+
+
+# ----- Task 2: the population stability index
+
+PSI_EPS = 1e-4
+
+
+def psi(expected, actual, bins=10, eps=PSI_EPS):
+    """Population stability index of the sample ``actual`` against the reference sample ``expected``.
+
+    1. Inner bin edges at the quantiles ``1/bins, 2/bins, ..., (bins-1)/bins``
+       of ``expected`` (``np.quantile``, duplicate edges removed).
+    2. Each sample's share in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
+    3. Shares below ``eps`` become ``eps`` (an empty bin would need ln 0);
+       then ``sum((a - e) * ln(a / e))`` over the bins, ``e`` the reference's
+       shares and ``a`` the actual ones.
+
+    An empty sample is a ``ValueError`` that says which one.
+    """
+    # TODO: quantile edges of expected; shares per bin (np.searchsorted, np.bincount); clip; the sum
+    raise NotImplementedError('MLOps lab · psi in lifecycle.py: not implemented yet (the TODO just above says what to write)')
+
+
+# ----- Task 3: the metric gate
+
+
+def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max_recall_drop=0.05):
+    """Why ``candidate`` may not replace ``incumbent``; an empty list when it may.
+
+    Both are score dictionaries measured on the same evaluation set, e.g.
+    ``{"macro_f1": 0.91, "recall": {"bug": 0.95, "question": 0.88}}``;
+    ``incumbent`` is None when nothing is in production yet. One reason (a
+    string) per broken rule:
+
+    * ``macro_f1`` below ``min_macro_f1`` (the floor itself passes);
+    * ``macro_f1`` more than ``max_drop`` below the incumbent's;
+    * for each label, a recall more than ``max_recall_drop`` below the
+      incumbent's recall on that label (name the label in the reason).
+    """
+    # TODO: three rules; the last two only when there is an incumbent
+    raise NotImplementedError('MLOps lab · gate_failures in lifecycle.py: not implemented yet (the TODO just above says what to write)')
+
+
+# ----- Task 4: promotion and rollback in a JSON registry
+
+
+class PromotionRefused(Exception):
+    """The gate said no; ``reasons`` lists why."""
+
+    def __init__(self, reasons):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def read_registry(path):
+    """The registry file: ``{"versions": {"1": {"metrics": {...}}, ...}, "aliases": {"production": [1, 2]}}``.
+
+    Each alias maps to the versions it has held, oldest first; the last one
+    holds it now.
+    """
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def promote(path, version, alias="production", **gate):
+    """Move ``alias`` to ``version`` if its metrics pass the gate against the alias's current version.
+
+    Raise ``KeyError`` for a version the registry does not have, and
+    ``PromotionRefused(reasons)`` when ``gate_failures`` (with the keyword
+    arguments ``gate``) finds any: then the file must stay exactly as it
+    was. Otherwise append ``version`` to the alias's list and write the
+    registry back **atomically** (``write_text_atomic``: a crash mid-write
+    must leave the old file whole). Returns the new state.
+    """
+    # TODO: read, check, then one atomic write (nothing written on a refusal)
+    raise NotImplementedError('MLOps lab · promote in lifecycle.py: not implemented yet (the TODO just above says what to write)')
+
+
+def rollback(path, alias="production"):
+    """Point ``alias`` back at the version it held before; ``ValueError`` if it never held another.
+
+    Written atomically too. Returns the version that holds the alias now.
+    """
+    # TODO: drop the last version of the alias's list
+    raise NotImplementedError('MLOps lab · rollback in lifecycle.py: not implemented yet (the TODO just above says what to write)')

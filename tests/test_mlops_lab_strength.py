@@ -1,0 +1,69 @@
+"""The MLOps lab's tests must catch the mistakes learners make, not only pass the solution.
+
+Each mutant is the reference solution with one classic mistake; the lab's
+tests must fail on every one of them, in the task that owns the mistake.
+"""
+
+
+from aimastery.config import REPO_ROOT
+from aimastery.labs.mutants import uncaught_mutants
+
+SOLUTION = REPO_ROOT / "solutions" / "mlops_lifecycle"
+
+MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
+    # Task 1: the point-in-time join
+    "strictly before, not at or before": (1, [("bisect.bisect_right(times[key], t) - 1",
+                                               "bisect.bisect_left(times[key], t) - 1")]),
+    "ties broken by input order": (1, [("group.sort(key=lambda e: (e[0], e[1]))", "group.sort(key=lambda e: e[0])")]),
+    "ties go to the first created": (1, [("group.sort(key=lambda e: (e[0], e[1]))",
+                                          "group.sort(key=lambda e: (e[0], -e[1]))")]),
+    "ttl off by one": (1, [("t - group[i][0] > ttl", "t - group[i][0] >= ttl")]),
+    "ttl ignored": (1, [("(ttl is not None and t - group[i][0] > ttl)", "False")]),
+    "the latest event of the key, whatever the time": (1, [("bisect.bisect_right(times[key], t) - 1",
+                                                            "len(times[key]) - 1")]),
+    "the caller's events sorted in place": (1, [(
+        "    for key, time, created, value in events:\n",
+        "    events.sort(key=lambda e: (e[1], e[2]))\n    for key, time, created, value in events:\n")]),
+    # Task 2: PSI
+    "bins from the actual sample": (2, [("edges = np.unique(np.quantile(expected,", "edges = np.unique(np.quantile(actual,")]),
+    "equal-width bins": (2, [("edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))",
+                              "edges = np.linspace(expected.min(), expected.max(), bins + 1)[1:-1]")]),
+    "bins closed on the left": (2, [('np.searchsorted(edges, x, side="left")', 'np.searchsorted(edges, x, side="right")')]),
+    "no eps for empty bins": (2, [("return np.clip(counts / x.size, eps, None)", "return counts / x.size")]),
+    "eps added to every bin": (2, [("return np.clip(counts / x.size, eps, None)", "return counts / x.size + eps")]),
+    "KL one way only": (2, [("return float(np.sum((a - e) * np.log(a / e)))", "return float(np.sum(a * np.log(a / e)))")]),
+    "counts, not shares": (2, [("return np.clip(counts / x.size, eps, None)", "return np.clip(counts, eps, None)")]),
+    "no error on an empty sample": (2, [('            raise ValueError(f"psi: the {name} sample is empty")\n',
+                                         "            pass\n")]),
+    # Task 3: the gate
+    "the floor itself fails": (3, [("if f1 < min_macro_f1:", "if f1 <= min_macro_f1:")]),
+    "no margin for noise": (3, [("if f1 < incumbent[\"macro_f1\"] - max_drop:", "if f1 < incumbent[\"macro_f1\"]:")]),
+    "per-label recall unchecked": (3, [("recall < before - max_recall_drop", "False")]),
+    "a new label fails the gate": (3, [("if before is not None and recall < before - max_recall_drop:",
+                                        "if before is None or recall < before - max_recall_drop:")]),
+    "first failure only": (3, [("    if incumbent is None:\n        return reasons\n",
+                                "    if incumbent is None or reasons:\n        return reasons\n")]),
+    # Task 4: promotion and rollback
+    "history replaced, not appended": (4, [("state[\"aliases\"][alias] = history + [version]",
+                                            "state[\"aliases\"][alias] = [version]")]),
+    "written in place": (4, [("    write_text_atomic(path, json.dumps(state, indent=1))\n    return state\n",
+                              "    Path(path).write_text(json.dumps(state, indent=1), encoding=\"utf-8\")\n"
+                              "    return state\n")]),
+    "refusal written anyway": (4, [("    if reasons:\n        raise PromotionRefused(reasons)\n",
+                                    "    if reasons:\n        write_text_atomic(path, json.dumps(state, indent=1))\n"
+                                    "        raise PromotionRefused(reasons)\n")]),
+    "gate settings dropped": (4, [("gate_failures(state[\"versions\"][str(version)][\"metrics\"], incumbent, **gate)",
+                                   "gate_failures(state[\"versions\"][str(version)][\"metrics\"], incumbent)")]),
+    "compared with the first production version": (4, [("incumbent = state[\"versions\"][str(history[-1])]",
+                                                         "incumbent = state[\"versions\"][str(history[0])]")]),
+    "rollback in place": (4, [("    state[\"aliases\"][alias] = history[:-1]\n    write_text_atomic(path, json.dumps(state, indent=1))\n",
+                               "    state[\"aliases\"][alias] = history[:-1]\n"
+                               "    Path(path).write_text(json.dumps(state, indent=1), encoding=\"utf-8\")\n")]),
+    "rollback returns the version it left": (4, [("    return history[-2]\n", "    return history[-1]\n")]),
+}
+
+
+
+def test_every_mutant_is_caught(tmp_path):
+    uncaught = uncaught_mutants(SOLUTION, "lifecycle.py", "test_lifecycle.py", MUTANTS, tmp_path)
+    assert not uncaught, f"the MLOps lab's tests pass these buggy solutions: {uncaught}"
