@@ -21,6 +21,21 @@ def rng(seed=0):
     return np.random.default_rng(seed)
 
 
+def assert_close_naming_b(got, expected, B: int, name: str, **tolerances) -> None:
+    """assert_close, and when ``got`` is off by exactly the batch size B, a message that says so."""
+    try:
+        assert_close(got, expected, name=name, **tolerances)
+    except AssertionError as err:
+        got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+        if got.shape == expected.shape and np.allclose(got * B, expected, rtol=1e-8):
+            raise AssertionError(f"{name} is 1/B = 1/{B} of the expected: it is averaged over the batch where "
+                                 "it should be summed (the loss already divides by B, once)") from None
+        if got.shape == expected.shape and np.allclose(got, expected * B, rtol=1e-8):
+            raise AssertionError(f"{name} is B = {B} times the expected: the loss is a mean over the batch, "
+                                 "so its gradient carries a 1/B") from None
+        raise err from None
+
+
 def linear64(n_in=5, n_out=3, seed=0):
     layer = Linear(n_in, n_out, rng(seed), dtype=np.float64)
     layer.bias = rng(seed + 1).standard_normal(n_out)  # non-zero, so a wrong bias term shows
@@ -73,7 +88,7 @@ def test_linear_backward_matches_torch_autograd():
     torch.nn.functional.linear(xt, wt, bt).backward(torch.from_numpy(upstream))
     assert_close(grad_x, xt.grad.numpy(), rtol=1e-10, name="dL/dX")
     assert_close(layer.grad_weight, wt.grad.numpy(), rtol=1e-10, name="grad_weight")
-    assert_close(layer.grad_bias, bt.grad.numpy(), rtol=1e-10, name="grad_bias")
+    assert_close_naming_b(layer.grad_bias, bt.grad.numpy(), 3, rtol=1e-10, name="grad_bias")
 
 
 @TASK1
@@ -152,7 +167,7 @@ def test_cross_entropy_matches_torch():
     loss = loss_fn.forward(logits, y)
     expected_loss, expected_grad = torch_cross_entropy(logits, y)
     assert_close(loss, expected_loss, rtol=1e-12, name="the mean cross-entropy")
-    assert_close(loss_fn.backward(), expected_grad, rtol=1e-10, atol=1e-14, name="dL/dlogits")
+    assert_close_naming_b(loss_fn.backward(), expected_grad, 6, rtol=1e-10, atol=1e-14, name="dL/dlogits")
 
 
 @TASK3
