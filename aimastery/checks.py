@@ -8,7 +8,8 @@ on the raise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -50,7 +51,9 @@ def assert_close(actual, expected, *, rtol: float = 1e-6, atol: float = 1e-9, na
     if close.all():
         return
     if a.size <= 6:
-        got, want = (np.array2string(x, precision=6, separator=", ") if x.ndim else f"{float(x):.6g}" for x in (a, e))
+        # on one line, also for a (2, 3) array: a report's summary line keeps the expected value
+        got, want = (" ".join(np.array2string(x, precision=6, separator=", ").split()) if x.ndim
+                     else f"{float(x):.6g}" for x in (a, e))
         raise AssertionError(f"{name}: got {got}, expected {want}")
     worst = np.unravel_index(np.argmax(np.where(close, -np.inf, np.abs(a - e))), a.shape)
     raise AssertionError(f"{name}: {int((~close).sum())} of {a.size} values differ; worst at index {tuple(map(int, worst))}: "
@@ -99,3 +102,26 @@ def check_gradient(
     if not err <= tol:  # also catches NaN
         raise AssertionError(f"{name}: relative error {err:.2e} against finite differences exceeds {tol:.0e}")
     return err
+
+
+#: What a NumPy floating-point error in a softmax or a cross-entropy most often means.
+FLOAT_ERROR_HINTS = (
+    ("overflow", "an exp overflowed: subtract each row's own maximum before exp (the log-sum-exp trick)"),
+    ("divide by zero", "a log of 0: a probability that rounds to 0 (e.g. exp(-1000)) has no log, so compute "
+                       "the log-probabilities directly, shifted - log(sum(exp(shifted))), never log(softmax)"),
+    ("invalid", "a nan (inf - inf, inf / inf or 0 * inf): an exp overflowed somewhere; shift each row by its "
+                "own maximum before exp"),
+)
+
+
+@contextmanager
+def float_errors_explained(what: str) -> Iterator[None]:
+    """Turn NumPy's overflow, log(0) and nan inside the block into an ``AssertionError`` that says what
+    probably caused it (used by the softmax tests of Labs 2 and 4). Underflow to 0 is allowed: it is
+    what a stable softmax does with a hopeless class."""
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        try:
+            yield
+        except FloatingPointError as err:
+            hint = next((h for key, h in FLOAT_ERROR_HINTS if key in str(err)), "")
+            raise AssertionError(f"{what}: NumPy says {err}: {hint}" if hint else f"{what}: {err}") from None

@@ -49,3 +49,15 @@ def test_infinite_slope_times_an_upstream_gradient(upstream):
     (t**0.5).backward(torch.tensor(upstream, dtype=torch.float64))
     expected = t.grad.item()  # -inf, and for an upstream 0, 0 * inf = nan
     assert v.grad == expected or (math.isnan(v.grad) and math.isnan(expected))
+
+
+def test_division_by_zero_names_the_division():
+    for divide in (lambda: Value(1.0) / Value(0.0), lambda: Value(1.0) / 0, lambda: 2 / Value(0.0)):
+        with pytest.raises(ZeroDivisionError, match=r"division by zero: a / b is computed as a \* b\*\*-1"):
+            divide()
+
+
+def test_exp_overflow_says_so():
+    assert math.isfinite(Value(709.0).exp().data)
+    with pytest.raises(OverflowError, match=r"exp\(710\) is too large for a float"):
+        Value(710.0).exp()

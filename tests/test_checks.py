@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from aimastery.checks import assert_close, check_gradient, numerical_gradient, rel_error
+from aimastery.checks import assert_close, check_gradient, float_errors_explained, numerical_gradient, rel_error
 
 
 def test_rel_error_is_symmetric_and_zero_on_equal():
@@ -50,3 +50,22 @@ def test_assert_close_messages():
     with pytest.raises(AssertionError, match="should be a number"):
         assert_close(object(), 1.0, name="w")
     assert_close([np.nan, 1.0], [np.nan, 1.0])  # NaN where NaN is expected is equal
+
+
+def test_a_small_2d_mismatch_is_one_line():
+    with pytest.raises(AssertionError) as info:
+        assert_close(np.eye(2, 3), np.zeros((2, 3)), name="w")
+    assert str(info.value) == "w: got [[1., 0., 0.], [0., 1., 0.]], expected [[0., 0., 0.], [0., 0., 0.]]"
+
+
+@pytest.mark.parametrize("compute, cause", [
+    (lambda: np.exp(np.array([1000.0])), "an exp overflowed: subtract each row's own maximum"),
+    (lambda: np.log(np.exp(np.array([-1000.0]))), "a log of 0: .* never log\\(softmax\\)"),
+    (lambda: np.array([np.inf]) - np.array([np.inf]), "a nan"),
+])
+def test_float_errors_are_explained(compute, cause):
+    with pytest.raises(AssertionError, match=rf"^huge logits: NumPy says .*: {cause}"):
+        with float_errors_explained("huge logits"):
+            compute()
+    with float_errors_explained("fine"):
+        assert np.exp(np.array([-1000.0]))[0] == 0.0  # underflow to 0 is allowed

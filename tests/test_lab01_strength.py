@@ -67,6 +67,21 @@ POW_AT_ZERO = """\
                 slope = exponent * self.data ** (exponent - 1)
 """
 
+PRE_ORDER = """\
+        order, seen, stack = [], set(), [self]
+        while stack:
+            node = stack.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)  # listed when first met, before its operands
+                stack.extend(OPERANDS)
+        self.grad = 1.0
+        for node in order:
+            node._backward()
+"""
+
+END_OF_BACKWARD = "        for node in reversed(topo):\n            node._backward()\n        ### END SOLUTION\n"
+
 MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
     # Task 1: the walk (+ and * are given)
     "breadth-first order": (1, [(TOPOLOGICAL, BREADTH_FIRST)]),
@@ -74,6 +89,10 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     "nodes visited once per path": (1, [(TOPOLOGICAL, NO_VISITED_SET)]),
     "output gradient not seeded": (1, [("        self.grad = 1.0\n        for node in reversed", "        for node in reversed")]),
     "closures called in forward order": (1, [("        for node in reversed(topo):", "        for node in topo:")]),
+    "pre-order stack walk (count_nodes)": (1, [(TOPOLOGICAL, PRE_ORDER.replace("OPERANDS", "node._prev"))]),
+    "pre-order stack walk, operands reversed": (1, [(TOPOLOGICAL, PRE_ORDER.replace("OPERANDS", "reversed(node._prev)"))]),
+    "imports the finished engine": (1, [(END_OF_BACKWARD, END_OF_BACKWARD + "\n\nfrom aimastery.autodiff import Value  # noqa\n")]),
+    "imports the reference solution": (2, [(END_OF_BACKWARD, END_OF_BACKWARD + "\n\nfrom solutions.week01_autodiff.engine import Value  # noqa\n")]),
     # Task 2: the closures of the other operations
     "tanh slope from its input": (2, [("(1.0 - t * t)", "(1.0 - self.data * self.data)")]),
     "relu slope 1 at zero": (2, [("(out.data > 0) * out.grad", "(self.data >= 0) * out.grad")]),

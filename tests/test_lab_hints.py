@@ -13,9 +13,7 @@ from aimastery.labs.runner import run_lab
 # Each entry is a debt: write two or more hints per region (### HINT 1:, ### HINT 2:, ...), name the
 # region's task (### BEGIN SOLUTION (Task n)), then delete the entry. A lab added with single hints
 # goes here until it has them.
-SINGLE_HINT_LABS = {
-    "capstone_service": "being rewritten; its hints come with the new version",
-}
+SINGLE_HINT_LABS: dict[str, str] = {}  # lab folder: why it may keep a single hint per region (none now)
 
 MIN_HINTS = 2
 

@@ -39,7 +39,7 @@ def test_the_table_says_where_each_lab_stands(rows):
     assert [r.lab_dir.name for r in rows] == ["week01_autodiff", "week02_linear", "week06_lstm"]
 
     solved = by_name["week01_autodiff"]
-    assert solved.score == "3 / 3" and solved.next_step == "all tasks pass"
+    assert solved.score == "2 / 2" and solved.next_step == "all tasks pass"
 
     half = by_name["week06_lstm"]
     assert half.score == "2 / 5", half.next_step  # Tasks 3 and 4 of 5; Tasks 1, 2 (the LSTM) are stubs
@@ -51,8 +51,8 @@ def test_the_table_says_where_each_lab_stands(rows):
         broken.next_step
 
     table = render_table(rows)
-    assert "Lab 1  " in table and "3 / 3" in table and "does not import" in table
-    assert table.splitlines()[-1] == f"{3 + 2 + int(broken.score[0])} of 12 tasks pass over 3 labs"
+    assert "Lab 1  " in table and "2 / 2" in table and "does not import" in table
+    assert table.splitlines()[-1] == f"{2 + 2 + int(broken.score[0])} of 11 tasks pass over 3 labs"
 
 
 def test_the_page_links_each_lab_to_its_chapter(rows, tmp_path):

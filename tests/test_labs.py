@@ -231,6 +231,31 @@ def test_a_real_failure_beside_a_stub_counts_as_failing(group_reports):
     assert "- NotImplementedError: Lab 9 · first in mod.py" in text, text
 
 
+def test_a_stub_beside_a_real_failure_is_a_failing_task(tmp_path):
+    outcome = runner.TestOutcome
+    tests = [outcome("t.py::test_a", "test_a", 1, "relu", "failed", "NotImplementedError",
+                     "NotImplementedError: Lab 9 · ReLU.backward in mod.py: not implemented yet"),
+             outcome("t.py::test_b", "test_b", 1, "relu", "failed", "AssertionError",
+                     "AssertionError: relu(x): got [[ 1.  ,  0.  , -1. ],\n [ 0.  ,  1.  ,  0. ]], "
+                     "expected [[1., 0., 0.],\n [0., 1., 0.]]")]
+    report = LabReport(tmp_path / "week09_demo", tests)
+    assert [t.status for t in report.tasks] == ["failed"]
+    text = report.render()
+    assert "✗ failed: 0 of 2 tests pass (1 still meet a stub)" in text and "○ not implemented yet" not in text, text
+    assert "○ Lab 9 · ReLU.backward in mod.py: not implemented yet" in text, text
+    # the whole got/expected on the summary line, and no second copy "in full"
+    assert ("✗ test_b: relu(x): got [[ 1. , 0. , -1. ], [ 0. , 1. , 0. ]], expected [[1., 0., 0.], [0., 1., 0.]]"
+            in text), text
+    assert "in full" not in text, text
+
+
+def test_one_line_joins_what_a_bracket_carries_over():
+    assert runner.one_line("a: got [[1, 2],\n [3, 4]], expected [[1, 2],\n [3, 5]]\nand more") == (
+        "a: got [[1, 2], [3, 4]], expected [[1, 2], [3, 5]]")
+    assert runner.one_line("2 different failures; the first: X\n- X\n- Y") == "2 different failures; the first: X"
+    assert runner.one_line("x" * 500).endswith("…") and len(runner.one_line("x" * 500)) == 320
+
+
 def canned_report(lab_dir: Path) -> LabReport:
     return LabReport(lab_dir, [runner.TestOutcome("week09_demo/test_mod.py::test_area", "test_area", 2, "area", "passed")])
 

@@ -36,11 +36,16 @@ SAMPLING_MUTANTS = {
                                     "kept[keep] = probs[keep]\n    return kept\n    ### END SOLUTION\n\n\ndef top_p")]),
     "k = 0 accepted": (4, [("or k < 1:", "or k < 0:")]),
     # Task 5: top-p
-    "top-p stops short of p": (5, [("keep = order[mass_before < p - 1e-12]",
-                                    "keep = order[np.cumsum(probs[order]) < p - 1e-12]")]),
+    "top-k ties to the higher id": (4, [("keep = np.argsort(-probs, kind=\"stable\")[:k]\n    kept",
+                                         "keep = (len(probs) - 1 - np.argsort(-probs[::-1], kind=\"stable\"))[:k]\n    kept")]),
+    "top-p stops short of p": (5, [("else order[mass_before < p - 1e-12]",
+                                    "else order[np.cumsum(probs[order]) < p - 1e-12]")]),
+    "p = 1 drops the improbable": (5, [("keep = order if p == 1 else order[", "keep = order[")]),
+    "top-p keeps nothing for a sure token": (5, [("else order[mass_before < p - 1e-12]",
+                                                  "else order[mass_before < p - 1e-12][1:]")]),
     "p > 1 accepted": (5, [("if not 0 < p <= 1:", "if not 0 < p:")]),
-    "top-p keeps the token at exactly p": (5, [("keep = order[mass_before < p - 1e-12]",
-                                                "keep = order[mass_before <= p]")]),
+    "top-p keeps the token at exactly p": (5, [("else order[mass_before < p - 1e-12]",
+                                                "else order[mass_before <= p]")]),
 }
 
 

@@ -22,8 +22,12 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     # Task 2: ReLU
     "relu slope 1 at zero": (2, [("self.mask = x > 0", "self.mask = x >= 0")]),
     "relu upcasts to float64": (2, [("return np.maximum(x, 0)", "return np.maximum(x, 0).astype(np.float64)")]),
+    "relu backward upcasts to float64": (2, [("return grad_out * self.mask", "return (grad_out * self.mask).astype(np.float64)")]),
+    "relu forward in place": (2, [("return np.maximum(x, 0)", "return np.maximum(x, 0, out=x)")]),
     # Task 3: softmax cross-entropy
     "no log-sum-exp shift": (3, [("shifted = logits - logits.max(axis=1, keepdims=True)", "shifted = logits")]),
+    "log of the softmax": (3, [("log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (B, C)",
+                                "log_probs = np.log(np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True))")]),
     "gradient not divided by B": (3, [("return grad / len(self.y)", "return grad")]),
     "loss summed over the batch": (3, [("return float(-log_probs[np.arange(len(y)), y].mean())",
                                         "return float(-log_probs[np.arange(len(y)), y].sum())")]),

@@ -25,17 +25,22 @@ MAX_BATCH = 100
 #: bidirectional marks: Cf), private-use and unassigned code points (Co, Cn), surrogates (Cs), and
 #: combining marks on their own (M), which have nothing to sit on.
 VISIBLE_CATEGORIES = frozenset("LNPS")
-VISIBLE_RULE = "a letter, number, punctuation mark or symbol: Unicode categories L, N, P, S"
+#: The exceptions: letters and symbols that are drawn as blank space (the Hangul fillers, category Lo,
+#: and the empty Braille pattern, So). A title of them looks empty, so they do not count as visible.
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+VISIBLE_RULE = ("a letter, number, punctuation mark or symbol: Unicode categories L, N, P, S, "
+                "except the blank-looking Hangul fillers and Braille blank (U+115F, U+1160, U+3164, "
+                "U+FFA0, U+2800)")
 
 
 def is_visible(char: str) -> bool:
-    """Whether one character is visible (:data:`VISIBLE_CATEGORIES`)."""
-    return unicodedata.category(char)[0] in VISIBLE_CATEGORIES
+    """Whether one character is visible (:data:`VISIBLE_CATEGORIES`, minus :data:`BLANK_LOOKING`)."""
+    return unicodedata.category(char)[0] in VISIBLE_CATEGORIES and char not in BLANK_LOOKING
 
 
 def has_visible_character(text: str) -> bool:
     """Whether ``text`` holds at least one visible character (stops at the first)."""
-    return any(unicodedata.category(c)[0] in VISIBLE_CATEGORIES for c in text)
+    return any(map(is_visible, text))
 
 
 @functools.cache
@@ -50,7 +55,7 @@ def visible_pattern() -> str:
     """
     ranges: list[tuple[int, int]] = []
     for cp in range(0x110000):
-        if unicodedata.category(chr(cp))[0] in VISIBLE_CATEGORIES:
+        if is_visible(chr(cp)):
             if ranges and ranges[-1][1] == cp - 1:
                 ranges[-1] = (ranges[-1][0], cp)
             else:
@@ -95,7 +100,8 @@ class IssueIn(BaseModel):
         if not has_visible_character(value):
             raise PydanticCustomError(
                 "blank_title", "the title has no visible character; it needs at least one letter, number, "
-                "punctuation mark or symbol (spaces, control and format characters such as U+200B do not count)")
+                "punctuation mark or symbol (spaces, control and format characters such as U+200B, and the "
+                "blank-looking U+3164 and U+2800, do not count)")
         return value
 
 

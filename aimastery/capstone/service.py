@@ -15,9 +15,11 @@ Endpoints:
 * ``GET /metrics``: Prometheus metrics (all workers' values).
 
 Client errors are 4xx with a message that says what is accepted: 422 for a
-body that breaks the schema (or is not JSON), 401 for a missing or wrong
-API key, 413 for a request body over 16 MiB (declared or, for a chunked
-body, counted as it arrives); 503 while no model is loaded.
+body that breaks the schema (or is not JSON; at most ten problems, never
+echoing the input or the names of unknown fields), 415 for a body not
+declared as UTF-8 JSON, 401 for a missing or wrong API key, 413 for a
+request body over 16 MiB (declared or, for a chunked body, counted as it
+arrives); 503 while no model is loaded.
 
 Configuration, from the environment (:meth:`Settings.from_env`):
 ``AIM_ARTEFACTS_DIR`` (default ``artefacts/capstone``) and ``AIM_API_KEY``:
@@ -43,12 +45,15 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import aimastery
 from aimastery.capstone.artefacts import ArtefactError, default_artefacts_dir
+from aimastery.capstone.edge import JSON_ACCEPTED, RequireJSON, public_problems, unreadable_body_error
 from aimastery.capstone.metrics import MetricsMiddleware, PredictionMonitor, ServiceMetrics, mark_worker_dead
 from aimastery.capstone.predictor import Predictor
 from aimastery.capstone.schemas import (
@@ -156,8 +161,8 @@ class LimitRequestSize:
 
 ERRORS = {401: {"model": ErrorOut, "description": f"Missing or wrong {API_KEY_HEADER} (when a key is set)."},
           503: {"model": ErrorOut, "description": "No model is loaded (see GET /ready for why)."}}
-BODY_ERRORS = {400: {"model": ErrorOut, "description": "The body could not be read as text."},
-               413: {"model": ErrorOut, "description": "The request body is too large."},
+BODY_ERRORS = {413: {"model": ErrorOut, "description": "The request body is too large."},
+               415: {"model": ErrorOut, "description": f"The body is not declared as JSON: {JSON_ACCEPTED}."},
                422: {"model": ValidationErrorOut, "description": "The body breaks the schema, or is not JSON."}}
 
 
@@ -181,6 +186,7 @@ def create_app(settings: Settings | None = None, *, monitor: PredictionMonitor |
                   description="Classifies a GitHub issue as bug, feature, question or documentation.")
     app.state.model = ModelState()
     app.state.metrics = metrics
+    app.add_middleware(RequireJSON, paths=("/predict", "/predict/batch"))
     app.add_middleware(LimitRequestSize, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: counts the 413s too
 
@@ -212,16 +218,16 @@ def create_app(settings: Settings | None = None, *, monitor: PredictionMonitor |
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Never echo the input back (it may be huge, or not even encodable): where, what, which rule.
-        problems = []
-        for err in exc.errors():
-            msg = err.get("msg", "invalid")
-            if err.get("type") == "json_invalid":
-                msg = f"the body is not valid JSON ({(err.get('ctx') or {}).get('error', 'decode error')})"
-            problems.append({"loc": [p if isinstance(p, int) else str(p) for p in err.get("loc", ())],
-                             "msg": msg, "type": str(err.get("type", "invalid"))})
         route = getattr(request.scope.get("route"), "path", request.url.path)
-        return JSONResponse({"detail": problems, "accepted": accepted.get(route, "see the OpenAPI schema")},
-                            status_code=422)
+        return JSONResponse({"detail": public_problems(exc.errors()),
+                             "accepted": accepted.get(route, "see the OpenAPI schema")}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI's bare 400 for a body json.loads cannot start on: the same 422 as any broken JSON
+        if exc.status_code == 400 and request.url.path in accepted:
+            return await validation_error(request, unreadable_body_error(exc.__cause__))
+        return await http_exception_handler(request, exc)
 
     @app.get("/health", response_model=HealthOut, tags=["operations"])
     async def health() -> HealthOut:

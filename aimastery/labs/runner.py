@@ -56,9 +56,11 @@ class TaskResult:
 
     @property
     def status(self) -> str:
-        if all(t.outcome == "passed" for t in self.tests):
+        """passed; not implemented yet (every test that does not pass meets a stub); else failed."""
+        problems = [t for t in self.tests if t.outcome != "passed"]
+        if not problems:
             return "passed"
-        if any(t.not_implemented for t in self.tests):
+        if all(t.not_implemented for t in problems):
             return "not implemented yet"
         return "failed"
 
@@ -120,7 +122,9 @@ class LabReport:
             if task.status == "not implemented yet":
                 lines.append(f"{head}○ not implemented yet")
             else:
-                lines.append(f"{head}✗ failed: {n_pass} of {len(task.tests)} tests pass")
+                n_stub = sum(t.not_implemented for t in task.tests)
+                stubs = f" ({n_stub} still meet a stub)" if n_stub else ""
+                lines.append(f"{head}✗ failed: {n_pass} of {len(task.tests)} tests pass{stubs}")
             lines.extend(_problem_lines(task.tests))
             if hint is not None:
                 lines.extend(_hint_lines(task, hints, hint))
@@ -135,8 +139,8 @@ class LabReport:
         lines.append(summary)
         first_open = next((t for t in tasks if t.status != "passed"), None)
         if first_open is not None and sum(t.status != "passed" for t in tasks) > 1:
-            lines.append(f"Tasks build on one another: start with Task {first_open.number}, "
-                         "the first that does not pass, then run the check again.")
+            lines.append(f"Start with Task {first_open.number}, the first that does not pass (the tasks are "
+                         "numbered in the order to do them), then run the check again.")
         most = max((len(h.hints) for h in hints), default=0)
         if first_open is not None and most > (hint or 1):
             k = (hint or 1) + 1
@@ -174,7 +178,7 @@ def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
             new = [f"      ○ {stub.removeprefix('NotImplementedError: ')}" for stub in listed or lines[:1]]
             stubs += [entry for entry in new if entry not in stubs]
         else:
-            entry = f"      ✗ {t.name}: {lines[0].removeprefix('AssertionError: ')}"
+            entry = f"      ✗ {t.name}: {one_line(t.message or t.outcome).removeprefix('AssertionError: ')}"
             if t.example:
                 entry += f"\n          failing input: {t.example}"
             if entry not in failures:
@@ -182,11 +186,38 @@ def _problem_lines(tests: list[TestOutcome], limit: int = 6) -> list[str]:
     lines = stubs + failures[:limit]
     if len(failures) > limit:
         lines.append(f"      … and {len(failures) - limit} more")
-    detail = next((t for t in problems if not t.not_implemented and t.message and "\n" in t.message), None)
+    detail = next((t for t in problems if not t.not_implemented and t.message and _says_more(t.message)), None)
     if detail is not None:
         lines.append(f"      one failure in full, {detail.name}:")
         lines.extend("        " + line for line in detail.message.splitlines())
     return lines
+
+
+def _first_statement(message: str) -> tuple[list[str], int]:
+    """The first line of ``message`` and the lines an open bracket carries over (a NumPy array:
+    "got [[1, 0, -1],\n [0, 1, 0]], expected ..."), and how many lines the message has in all."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    joined, depth = [], 0
+    for line in lines:
+        if joined and depth <= 0:
+            break
+        joined.append(line)
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+    return joined, len(lines)
+
+
+def one_line(message: str, limit: int = 320) -> str:
+    """The first statement of ``message`` on one line, so that a value printed over several lines
+    keeps its end (and the expected value after it)."""
+    joined, _ = _first_statement(message)
+    text = " ".join(" ".join(joined).split()) if len(joined) > 1 else "".join(joined).rstrip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _says_more(message: str) -> bool:
+    """True when ``message`` goes on past the statement :func:`one_line` shows."""
+    joined, total = _first_statement(message)
+    return total > len(joined)
 
 
 def _hint_lines(task: TaskResult, hints: list[LabHint], k: int) -> list[str]:

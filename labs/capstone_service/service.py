@@ -5,9 +5,11 @@ book/capstone_issue_classifier.md) trusts nothing a client sends. Here you
 write that edge yourself, on a small FastAPI app:
 
 1. ``check_text``: the rules for a title and a body (what "visible" means
-   is the course's one definition, ``VISIBLE_CATEGORIES``);
+   is the course's one definition: ``VISIBLE_CATEGORIES`` minus
+   ``BLANK_LOOKING``);
 2. ``validation_error_response``: a 422 that says where the problem is and
-   what is accepted, in the service's words, and never echoes the input;
+   what is accepted, in the service's words, never echoes the input (nor
+   the names of unknown fields), and stays short however bad the request;
 3. ``check_api_key``: a constant-time comparison of API keys (of their digests);
 4. ``check_batch_size`` and the body of ``POST /predict/batch``.
 
@@ -27,12 +29,17 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # The limits, what "visible" means, and what each endpoint accepts: the course's service's own
 # definitions (aimastery/capstone/schemas.py), so that this app answers as that one does.
 from aimastery.capstone.schemas import (  # noqa: F401 (re-exported for the tests)
-    BATCH_ACCEPTS, ISSUE_ACCEPTS, MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, VISIBLE_CATEGORIES,
+    BATCH_ACCEPTS, BLANK_LOOKING, ISSUE_ACCEPTS, MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, VISIBLE_CATEGORIES,
 )
+# Given: the service's limits on what reaches your code (a 413 over 16 MiB, a 415 for a body not
+# declared as JSON, a json_invalid error for a body json.loads cannot start on) and two of its words.
+from aimastery.capstone.edge import MAX_PROBLEMS, UNKNOWN_FIELD, RequireJSON, unreadable_body_error
+from aimastery.capstone.service import MAX_REQUEST_BYTES, LimitRequestSize
 
 
 class KeywordModel:
@@ -66,11 +73,14 @@ def check_text(value: str, *, field: str, max_chars: int, allow_empty: bool) -> 
       a body may be empty, as on GitHub). A character is visible when its
       Unicode general category (``unicodedata.category(c)``, such as ``"Lu"``
       or ``"Zs"``) starts with a letter in ``VISIBLE_CATEGORIES``: a letter,
-      number, punctuation mark or symbol. Spaces, NUL, U+200B and U+FEFF are
-      not.
+      number, punctuation mark or symbol, and it is not one of the
+      ``BLANK_LOOKING`` letters drawn as empty space (U+3164 Hangul filler,
+      U+2800 Braille blank, ...). Spaces, NUL, U+200B and U+FEFF are not.
     The value is returned unchanged (not stripped).
     """
-    # TODO: two checks, each a ValueError naming the field and what is accepted; the second looks at each character's Unicode category
+    # TODO: Two checks, each a ValueError that names the field and says what is accepted: the length,
+    #       then (unless allow_empty) whether any character is visible.
+    # Stuck? One more hint at a time: make lab-check WEEK=capstone HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('Capstone lab · check_text in service.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -98,7 +108,8 @@ class IssueIn(BaseModel):
 
 def check_batch_size(issues: list) -> list:
     """Return ``issues`` if there are 1 to MAX_BATCH of them, else raise ``ValueError`` saying so."""
-    # TODO: one comparison, one ValueError that names the accepted range
+    # TODO: One comparison with the accepted range, and a ValueError that names it.
+    # Stuck? One more hint at a time: make lab-check WEEK=capstone HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('Capstone lab · check_batch_size in service.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -125,7 +136,7 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
     as ``("body", "title")``), ``msg``, ``type``, and also ``input`` (what the
     client sent) and sometimes ``ctx``. Keep only loc (as a list), msg and
     type: never echo the input back (it can be 20,000 characters, or
-    something a log viewer should not display). Two messages are Pydantic's,
+    something a log viewer should not display). Three messages are Pydantic's,
     not yours, and the service words them better:
 
     - ``type == "value_error"`` (a ``ValueError`` from a validator, such as
@@ -133,9 +144,19 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
       the message alone is ``str(err["ctx"]["error"])``;
     - ``type == "json_invalid"`` (the body is not JSON): Pydantic says
       "JSON decode error"; say ``the body is not valid JSON (<why>)``, with
-      why from ``err["ctx"]["error"]`` (such as "Expecting value").
+      why from ``err["ctx"]["error"]`` (such as "Expecting value");
+    - ``type == "extra_forbidden"`` (a field the schema does not have): the
+      last element of ``loc`` is the name the client made up, which may be
+      5,000 characters long: drop it from ``loc``, and say ``UNKNOWN_FIELD``.
+
+    And never more than ``MAX_PROBLEMS`` problems: after the first
+    ``MAX_PROBLEMS``, one more ``{"loc": ["body"], "msg": "and 90 more
+    problems (the first 10 are listed)", "type": "too_many_errors"}``, so
+    that 100,000 unknown fields get a short answer, not a 9 MB one.
     """
-    # TODO: one dict per error with loc as a list, msg and type (mind the two message rules); status_code=422
+    # TODO: Build a new dict per problem from exc.errors(), with only loc (a list), msg and type; reword
+    #       the three messages the docstring lists; stop listing after MAX_PROBLEMS and say how many more.
+    # Stuck? One more hint at a time: make lab-check WEEK=capstone HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Capstone lab · validation_error_response in service.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -152,7 +173,9 @@ def check_api_key(provided: str | None, expected: str) -> bool:
     bytes (``hashlib.sha256(...).digest()``, always 32 bytes). A missing
     key (None) is wrong.
     """
-    # TODO: None is False; otherwise hmac.compare_digest on the SHA-256 digests of the UTF-8 bytes
+    # TODO: A missing key is wrong. Otherwise compare fixed-size digests of the two keys in constant
+    #       time, never the keys themselves.
+    # Stuck? One more hint at a time: make lab-check WEEK=capstone HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('Capstone lab · check_api_key in service.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -160,11 +183,19 @@ def create_app(model=None, api_key: str | None = None) -> FastAPI:
     """The service: POST /predict and POST /predict/batch, optionally behind an X-API-Key."""
     model = model or KeywordModel()
     app = FastAPI(title="Issue classifier (lab)")
+    app.add_middleware(RequireJSON, paths=("/predict", "/predict/batch"))  # 415 for a form, text, XML...
+    app.add_middleware(LimitRequestSize, max_bytes=MAX_REQUEST_BYTES)  # 413, before anything is parsed
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request, exc: RequestValidationError) -> JSONResponse:
         accepted = BATCH_ACCEPTS if request.url.path.endswith("/batch") else ISSUE_ACCEPTS
         return validation_error_response(exc, accepted)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's bare 400 for a body json.loads cannot start on
+            return await _validation_error(request, unreadable_body_error(exc.__cause__))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     def require_key(x_api_key: str | None = Header(default=None)) -> None:
         if api_key is not None and not check_api_key(x_api_key, api_key):
@@ -178,7 +209,9 @@ def create_app(model=None, api_key: str | None = None) -> FastAPI:
     @app.post("/predict/batch", dependencies=[Depends(require_key)])
     async def predict_batch(batch: BatchIn) -> dict:
         """One {"label", "probabilities"} per issue, in the order sent, and the model version."""
-        # TODO: call model.predict on each issue in order; same keys as /predict, minus the version
+        # TODO: Call the model on each issue of batch.issues, in order, and collect what /predict
+        #       returns for each, minus the model version, which comes once for the whole batch.
+        # Stuck? One more hint at a time: make lab-check WEEK=capstone HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Capstone lab · create_app.predict_batch in service.py: not implemented yet (the TODO just above says what to write)')
 
     return app

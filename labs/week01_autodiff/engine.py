@@ -8,14 +8,25 @@ it passes it on.
 
 Taught in Week 1 (book/week01_autodiff.md), which works ``+`` and ``*`` in
 full (given below) and does the reverse walk by hand. Your tasks are the
-regions that raise ``NotImplementedError``: ``backward()``, the walk itself,
-and the closures of the other operations. ``make lab-check WEEK=01`` tells
-you how far you are.
+regions that raise ``NotImplementedError``: ``backward()`` (Task 1: the
+reverse walk over the whole graph) and the backward closures of ``**``,
+``exp``, ``log``, ``tanh`` and ``relu`` (Task 2). ``make lab-check WEEK=01``
+tells you how far you are. Write them here: the tests refuse an engine that
+imports the course's finished one (``aimastery.autodiff``) or ``solutions/``.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+
+MAX_EXP = math.log(sys.float_info.max)  # about 709.78: exp of anything larger is not a float
+
+
+def _check_divisor(b: Value | float) -> None:
+    """Division by a zero Value says so (rather than "0 ** -1 is undefined" from the power inside)."""
+    if (b.data if isinstance(b, Value) else b) == 0:
+        raise ZeroDivisionError("division by zero: a / b is computed as a * b**-1, and b is 0")
 
 
 class Value:
@@ -82,6 +93,8 @@ class Value:
         return out
 
     def exp(self) -> Value:
+        if self.data > MAX_EXP:  # math.exp would raise a bare "math range error"
+            raise OverflowError(f"exp({self.data:g}) is too large for a float (exp overflows above {MAX_EXP:.2f})")
         out = Value(math.exp(self.data), (self,), "exp")
 
         def _backward():
@@ -137,7 +150,8 @@ class Value:
     def __sub__(self, other: Value | float) -> Value:  # a - b
         return self + (-other)
 
-    def __truediv__(self, other: Value | float) -> Value:  # a / b
+    def __truediv__(self, other: Value | float) -> Value:  # a / b = a * b**-1: needs the ** closure
+        _check_divisor(other)
         return self * other**-1
 
     def __radd__(self, other: float) -> Value:  # 2 + a
@@ -150,6 +164,7 @@ class Value:
         return self * other
 
     def __rtruediv__(self, other: float) -> Value:  # 2 / a
+        _check_divisor(self)
         return other * self**-1
 
     # ----- backpropagation

@@ -7,12 +7,18 @@ from hypothesis import strategies as st
 
 from aimastery.checks import assert_close
 from aimastery.expressions import compare_with_torch, random_expression, random_inputs
+from aimastery.labs.scratch import assert_written_from_scratch
 
+from . import engine
 from .engine import Value
 
 TASK1 = pytest.mark.task(1, "backward(): the reverse topological walk")
-TASK2 = pytest.mark.task(2, "pow, exp, log, tanh, relu backward")
-TASK3 = pytest.mark.task(3, "random expressions against PyTorch")
+TASK2 = pytest.mark.task(2, "pow, exp, log, tanh, relu backward; whole expressions")
+
+FINISHED = ("aimastery.autodiff",)  # the course's finished engine: one import would pass every test
+
+ORDER_HINT = ("list each node once, and only after all of its operands (a walk that lists a node when it first "
+              "meets it, like a node counter, gets this wrong); then run _backward from the last to the first")
 
 
 def local_grads(out: Value, *inputs: Value) -> list[float]:
@@ -20,6 +26,14 @@ def local_grads(out: Value, *inputs: Value) -> list[float]:
     out.grad = 1.0
     out._backward()
     return [x.grad for x in inputs]
+
+
+def assert_grad(actual, expected, name: str, why: str) -> None:
+    """assert_close, and what the mistake probably is when it fails."""
+    try:
+        assert_close(actual, expected, name=name)
+    except AssertionError as err:
+        raise AssertionError(f"{err}: {why}") from None
 
 
 def torch_grad(fn, x: float) -> float:
@@ -33,6 +47,7 @@ def torch_grad(fn, x: float) -> float:
 
 @TASK1
 def test_backward_chain_rule():
+    assert_written_from_scratch(engine, FINISHED)
     a, b, c = Value(2.0), Value(-3.0), Value(10.0)
     f = (a * b + c) * a  # f = a²b + ac
     f.backward()
@@ -45,11 +60,11 @@ def test_node_used_twice_accumulates():
     a = Value(3.0)
     b = a + a  # one node, two uses
     b.backward()
-    assert_close(a.grad, 2.0, name="d(a + a)/da: both uses of a must add up")
+    assert_grad(a.grad, 2.0, "d(a + a)/da", "both uses of a must add up: is a listed (and its closure run) once?")
     x = Value(-2.0)
     y = x * x * x  # x³
     y.backward()
-    assert_close(x.grad, 3 * (-2.0) ** 2, name="d(x*x*x)/dx")
+    assert_grad(x.grad, 3 * (-2.0) ** 2, "d(x*x*x)/dx", ORDER_HINT)
 
 
 SHARED_FORMS = {  # b reaches the output directly and through a longer path
@@ -68,17 +83,17 @@ def test_shared_node_waits_for_all_its_users(form):
     b = a * 2.0
     SHARED_FORMS[form](b).backward()
     expected_db = 2 * b.data + 1  # the derivative of each form with respect to b
-    assert_close(b.grad, expected_db, name=f"d({form})/db")
-    assert_close(a.grad, expected_db * 2.0, name=f"d({form})/da, with b = 2a")
+    assert_grad(b.grad, expected_db, f"d({form})/db", ORDER_HINT)
+    assert_grad(a.grad, expected_db * 2.0, f"d({form})/da, with b = 2a", ORDER_HINT)
 
 
 @TASK1
 def test_shared_node_at_different_depths():
     a = Value(3.0)
-    x = a * 2.0  # used directly by z and again one level down
-    z = x * (x + 1.0)
+    x = a * 2.0  # used at two depths on each side: whichever side a walk enters first, it meets x early
+    z = (x + 1.0) * x + x * (x + 1.0)
     z.backward()
-    assert_close(a.grad, (2 * x.data + 1) * 2.0, name="dz/da for z = x(x+1), x = 2a")
+    assert_grad(a.grad, 2 * (2 * x.data + 1) * 2.0, "dz/da for z = (x+1)x + x(x+1), x = 2a", ORDER_HINT)
 
 
 @TASK1
@@ -87,11 +102,15 @@ def test_deep_graph_has_no_recursion_limit():
     y = x
     for _ in range(10_000):  # far deeper than Python's recursion limit of 1,000
         y = y * 1.0001 + 0.0
-    y.backward()
+    try:
+        y.backward()
+    except RecursionError:
+        raise AssertionError("backward() on a graph 10,000 operations deep hit Python's recursion limit: "
+                             "walk the graph with a stack (a list) of your own instead of recursing") from None
     assert_close(x.grad, 1.0001**10_000, rtol=1e-9, name="d(x * 1.0001**10000)/dx")
 
 
-# ----- Task 2: the closures of the other operations, against PyTorch
+# ----- Task 2: the closures of the other operations, against PyTorch; then whole expressions
 
 
 UNARY_CASES = {
@@ -118,6 +137,7 @@ def test_unary_backward_matches_torch(name):
 
 @TASK2
 def test_relu_at_zero_has_zero_gradient():
+    assert_written_from_scratch(engine, FINISHED)
     v = Value(0.0)
     (grad,) = local_grads(v.relu(), v)
     assert_close(grad, 0.0, name="relu's slope at 0, taken as 0 as in PyTorch")
@@ -151,7 +171,10 @@ def test_pow_at_zero_matches_torch(exponent):
     assert grad == expected, f"d(a**{exponent!r})/da at a = 0: PyTorch gives {expected}, your engine {grad}"
 
 
-@TASK3
+# whole expressions: backward() (Task 1) and every closure together
+
+
+@TASK2
 def test_tanh_neuron():
     x1, w1, x2, w2, b = Value(2.0), Value(-3.0), Value(0.0), Value(1.0), Value(6.8813735870195432)
     o = (x1 * w1 + x2 * w2 + b).tanh()
@@ -161,10 +184,7 @@ def test_tanh_neuron():
     assert_close([x1.grad, w1.grad, x2.grad, w2.grad, b.grad], t.grad.numpy(), rtol=1e-9, name="neuron gradients")
 
 
-# ----- Task 3: everything together, on random expressions
-
-
-@TASK3
+@TASK2
 @given(seed=st.integers(min_value=0, max_value=10**6))
 def test_random_expressions_match_torch(seed):
     expression = random_expression(seed, n_inputs=3, depth=4)
@@ -174,7 +194,7 @@ def test_random_expressions_match_torch(seed):
     assert_close(result.grads, result.torch_grads, rtol=1e-6, atol=1e-9, name=f"gradients of {expression} at {inputs}")
 
 
-@TASK3
+@TASK2
 def test_sub_neg_div_compose():
     a, b = Value(3.0), Value(-2.0)
     f = (a - b) / (-a) + 2 / b - 1 - a

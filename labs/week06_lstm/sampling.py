@@ -12,10 +12,10 @@ import numpy as np
 
 
 def softmax(z) -> np.ndarray:
-    """exp(z) / sum(exp(z)), with the max subtracted first (no overflow)."""
+    """exp(z) / sum(exp(z)) over the last axis, with each row's max subtracted first (no overflow)."""
     z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def greedy(logits) -> int:

@@ -5,9 +5,11 @@ book/capstone_issue_classifier.md) trusts nothing a client sends. Here you
 write that edge yourself, on a small FastAPI app:
 
 1. ``check_text``: the rules for a title and a body (what "visible" means
-   is the course's one definition, ``VISIBLE_CATEGORIES``);
+   is the course's one definition: ``VISIBLE_CATEGORIES`` minus
+   ``BLANK_LOOKING``);
 2. ``validation_error_response``: a 422 that says where the problem is and
-   what is accepted, in the service's words, and never echoes the input;
+   what is accepted, in the service's words, never echoes the input (nor
+   the names of unknown fields), and stays short however bad the request;
 3. ``check_api_key``: a constant-time comparison of API keys (of their digests);
 4. ``check_batch_size`` and the body of ``POST /predict/batch``.
 
@@ -27,12 +29,17 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # The limits, what "visible" means, and what each endpoint accepts: the course's service's own
 # definitions (aimastery/capstone/schemas.py), so that this app answers as that one does.
 from aimastery.capstone.schemas import (  # noqa: F401 (re-exported for the tests)
-    BATCH_ACCEPTS, ISSUE_ACCEPTS, MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, VISIBLE_CATEGORIES,
+    BATCH_ACCEPTS, BLANK_LOOKING, ISSUE_ACCEPTS, MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, VISIBLE_CATEGORIES,
 )
+# Given: the service's limits on what reaches your code (a 413 over 16 MiB, a 415 for a body not
+# declared as JSON, a json_invalid error for a body json.loads cannot start on) and two of its words.
+from aimastery.capstone.edge import MAX_PROBLEMS, UNKNOWN_FIELD, RequireJSON, unreadable_body_error
+from aimastery.capstone.service import MAX_REQUEST_BYTES, LimitRequestSize
 
 
 class KeywordModel:
@@ -66,14 +73,23 @@ def check_text(value: str, *, field: str, max_chars: int, allow_empty: bool) -> 
       a body may be empty, as on GitHub). A character is visible when its
       Unicode general category (``unicodedata.category(c)``, such as ``"Lu"``
       or ``"Zs"``) starts with a letter in ``VISIBLE_CATEGORIES``: a letter,
-      number, punctuation mark or symbol. Spaces, NUL, U+200B and U+FEFF are
-      not.
+      number, punctuation mark or symbol, and it is not one of the
+      ``BLANK_LOOKING`` letters drawn as empty space (U+3164 Hangul filler,
+      U+2800 Braille blank, ...). Spaces, NUL, U+200B and U+FEFF are not.
     The value is returned unchanged (not stripped).
     """
-    ### BEGIN SOLUTION: two checks, each a ValueError naming the field and what is accepted; the second looks at each character's Unicode category
+    ### BEGIN SOLUTION (Task 1)
+    ### HINT 1: Two checks, each a ValueError that names the field and says what is accepted: the length,
+    ###         then (unless allow_empty) whether any character is visible.
+    ### HINT 2: A character c is visible when unicodedata.category(c)[0] is in VISIBLE_CATEGORIES and c is
+    ###         not in BLANK_LOOKING; any(...) over the characters. Write numbers as the tests read them:
+    ###         f"{max_chars:,}" gives "20,000".
+    ### HINT 3: "the body has 20,001 characters; at most 20,000 are accepted" and "the title has no visible
+    ###         character; it needs at least one letter, number, punctuation mark or symbol".
     if len(value) > max_chars:
         raise ValueError(f"the {field} has {len(value):,} characters; at most {max_chars:,} are accepted")
-    if not allow_empty and not any(unicodedata.category(c)[0] in VISIBLE_CATEGORIES for c in value):
+    shown = (c for c in value if c not in BLANK_LOOKING)  # drawn as something, not as empty space
+    if not allow_empty and not any(unicodedata.category(c)[0] in VISIBLE_CATEGORIES for c in shown):
         raise ValueError(f"the {field} has no visible character; it needs at least one letter, number, "
                          f"punctuation mark or symbol")
     return value
@@ -104,7 +120,10 @@ class IssueIn(BaseModel):
 
 def check_batch_size(issues: list) -> list:
     """Return ``issues`` if there are 1 to MAX_BATCH of them, else raise ``ValueError`` saying so."""
-    ### BEGIN SOLUTION: one comparison, one ValueError that names the accepted range
+    ### BEGIN SOLUTION (Task 4)
+    ### HINT 1: One comparison with the accepted range, and a ValueError that names it.
+    ### HINT 2: Say it as the service does: "a batch holds 1 to 100 issues, got 10,000" (MAX_BATCH, and the
+    ###         count with a thousands comma).
     if not 1 <= len(issues) <= MAX_BATCH:
         raise ValueError(f"a batch holds 1 to {MAX_BATCH} issues, got {len(issues):,}")
     return issues
@@ -134,7 +153,7 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
     as ``("body", "title")``), ``msg``, ``type``, and also ``input`` (what the
     client sent) and sometimes ``ctx``. Keep only loc (as a list), msg and
     type: never echo the input back (it can be 20,000 characters, or
-    something a log viewer should not display). Two messages are Pydantic's,
+    something a log viewer should not display). Three messages are Pydantic's,
     not yours, and the service words them better:
 
     - ``type == "value_error"`` (a ``ValueError`` from a validator, such as
@@ -142,17 +161,38 @@ def validation_error_response(exc: RequestValidationError, accepted: str) -> JSO
       the message alone is ``str(err["ctx"]["error"])``;
     - ``type == "json_invalid"`` (the body is not JSON): Pydantic says
       "JSON decode error"; say ``the body is not valid JSON (<why>)``, with
-      why from ``err["ctx"]["error"]`` (such as "Expecting value").
+      why from ``err["ctx"]["error"]`` (such as "Expecting value");
+    - ``type == "extra_forbidden"`` (a field the schema does not have): the
+      last element of ``loc`` is the name the client made up, which may be
+      5,000 characters long: drop it from ``loc``, and say ``UNKNOWN_FIELD``.
+
+    And never more than ``MAX_PROBLEMS`` problems: after the first
+    ``MAX_PROBLEMS``, one more ``{"loc": ["body"], "msg": "and 90 more
+    problems (the first 10 are listed)", "type": "too_many_errors"}``, so
+    that 100,000 unknown fields get a short answer, not a 9 MB one.
     """
-    ### BEGIN SOLUTION: one dict per error with loc as a list, msg and type (mind the two message rules); status_code=422
+    ### BEGIN SOLUTION (Task 2)
+    ### HINT 1: Build a new dict per problem from exc.errors(), with only loc (a list), msg and type; reword
+    ###         the three messages the docstring lists; stop listing after MAX_PROBLEMS and say how many more.
+    ### HINT 2: The reworded messages come from err["ctx"]["error"] (value_error, json_invalid); for
+    ###         extra_forbidden, loc[:-1] and UNKNOWN_FIELD. Keep the first MAX_PROBLEMS dicts, then, if
+    ###         there were more, the too_many_errors one with their count.
+    ### HINT 3: f"and {n - MAX_PROBLEMS:,} more problems (the first {MAX_PROBLEMS} are listed)";
+    ###         JSONResponse({"detail": ..., "accepted": accepted}, status_code=422).
     detail = []
     for err in exc.errors():
-        msg = err["msg"]
+        loc, msg = list(err["loc"]), err["msg"]
         if err["type"] == "value_error":
             msg = str(err["ctx"]["error"])
         elif err["type"] == "json_invalid":
             msg = f"the body is not valid JSON ({err['ctx']['error']})"
-        detail.append({"loc": list(err["loc"]), "msg": msg, "type": err["type"]})
+        elif err["type"] == "extra_forbidden":
+            loc, msg = loc[:-1], UNKNOWN_FIELD
+        detail.append({"loc": loc, "msg": msg, "type": err["type"]})
+    if len(detail) > MAX_PROBLEMS:
+        more = {"loc": ["body"], "msg": f"and {len(detail) - MAX_PROBLEMS:,} more problems (the first "
+                f"{MAX_PROBLEMS} are listed)", "type": "too_many_errors"}
+        detail = detail[:MAX_PROBLEMS] + [more]
     return JSONResponse({"detail": detail, "accepted": accepted}, status_code=422)
     ### END SOLUTION
 
@@ -170,7 +210,11 @@ def check_api_key(provided: str | None, expected: str) -> bool:
     bytes (``hashlib.sha256(...).digest()``, always 32 bytes). A missing
     key (None) is wrong.
     """
-    ### BEGIN SOLUTION: None is False; otherwise hmac.compare_digest on the SHA-256 digests of the UTF-8 bytes
+    ### BEGIN SOLUTION (Task 3)
+    ### HINT 1: A missing key is wrong. Otherwise compare fixed-size digests of the two keys in constant
+    ###         time, never the keys themselves.
+    ### HINT 2: hashlib.sha256(key.encode("utf-8")).digest() for each (32 bytes whatever the key), then
+    ###         hmac.compare_digest on the two digests.
     if provided is None:
         return False
     provided_digest = hashlib.sha256(provided.encode("utf-8")).digest()
@@ -183,11 +227,19 @@ def create_app(model=None, api_key: str | None = None) -> FastAPI:
     """The service: POST /predict and POST /predict/batch, optionally behind an X-API-Key."""
     model = model or KeywordModel()
     app = FastAPI(title="Issue classifier (lab)")
+    app.add_middleware(RequireJSON, paths=("/predict", "/predict/batch"))  # 415 for a form, text, XML...
+    app.add_middleware(LimitRequestSize, max_bytes=MAX_REQUEST_BYTES)  # 413, before anything is parsed
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request, exc: RequestValidationError) -> JSONResponse:
         accepted = BATCH_ACCEPTS if request.url.path.endswith("/batch") else ISSUE_ACCEPTS
         return validation_error_response(exc, accepted)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's bare 400 for a body json.loads cannot start on
+            return await _validation_error(request, unreadable_body_error(exc.__cause__))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     def require_key(x_api_key: str | None = Header(default=None)) -> None:
         if api_key is not None and not check_api_key(x_api_key, api_key):
@@ -201,7 +253,11 @@ def create_app(model=None, api_key: str | None = None) -> FastAPI:
     @app.post("/predict/batch", dependencies=[Depends(require_key)])
     async def predict_batch(batch: BatchIn) -> dict:
         """One {"label", "probabilities"} per issue, in the order sent, and the model version."""
-        ### BEGIN SOLUTION: call model.predict on each issue in order; same keys as /predict, minus the version
+        ### BEGIN SOLUTION (Task 4)
+        ### HINT 1: Call the model on each issue of batch.issues, in order, and collect what /predict
+        ###         returns for each, minus the model version, which comes once for the whole batch.
+        ### HINT 2: label, probabilities = model.predict(issue.title, issue.body) per issue; return
+        ###         {"predictions": [one {"label", "probabilities"} per issue], "model_version": model.version}.
         predictions = []
         for issue in batch.issues:
             label, probabilities = model.predict(issue.title, issue.body)

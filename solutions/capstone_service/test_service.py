@@ -44,15 +44,16 @@ def test_text_within_the_rules_comes_back_unchanged():
 
 
 # Not visible: Unicode's control (Cc), format (Cf) and separator (Z*) characters, and the rest.
-INVISIBLE = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp"))
+INVISIBLE = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp")) | st.sampled_from(sorted(service.BLANK_LOOKING))
 VISIBLE = st.characters(categories=("L", "N", "P", "S"))
 
 
 @TASK1
 @pytest.mark.parametrize("value", ["", " ", "\t\n  ", "\u00a0\u2003", "\x00\x00\x00", "\u200b", "\ufeff\u200d",
-                                   "\u0301\u0301", "\ue000"],
+                                   "\u0301\u0301", "\ue000", "\u3164", "\u2800 \u2800", "\u115f\u1160\uffa0"],
                          ids=["empty", "space", "tab-newline", "nbsp-emspace", "NUL", "zero-width-space",
-                              "BOM-zwj", "combining-marks", "private-use"])
+                              "BOM-zwj", "combining-marks", "private-use", "hangul-filler", "braille-blank",
+                              "other-hangul-fillers"])
 def test_title_without_a_visible_character_is_refused(value):
     with pytest.raises(ValueError, match="title"):
         check_text(value, field="title", max_chars=100, allow_empty=False)
@@ -187,6 +188,35 @@ def test_input_is_never_echoed(client):
     secret = "s" * 5_000
     r = client.post("/predict", json={"title": [secret], "body": None})
     assert r.status_code == 422 and secret not in r.text
+
+
+@TASK2
+def test_unknown_field_names_are_never_echoed(client):
+    name = "f" * 5_000
+    r = client.post("/predict", json={"title": "x", name: 1})
+    assert r.status_code == 422 and name not in r.text, "an unknown field's name is the client's input too"
+    assert r.json()["detail"] == [{"loc": ["body"], "msg": service.UNKNOWN_FIELD, "type": "extra_forbidden"}]
+
+
+@TASK2
+def test_a_thousand_problems_get_a_short_answer(client):
+    r = client.post("/predict/batch", json={"issues": [{"title": " ", f"x{i}": 0} for i in range(MAX_BATCH)]})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert len(detail) == service.MAX_PROBLEMS + 1, f"{len(detail)} problems listed; at most MAX_PROBLEMS, then a count"
+    assert detail[-1] == {"loc": ["body"], "type": "too_many_errors",
+                          "msg": f"and {2 * MAX_BATCH - service.MAX_PROBLEMS} more problems (the first "
+                                 f"{service.MAX_PROBLEMS} are listed)"}
+    assert len(r.content) < 5_000, f"the answer is {len(r.content):,} bytes"
+
+
+@TASK2
+@pytest.mark.parametrize("raw", [b'{"title": "\xff"}', b"[" * 50_000 + b"]" * 50_000], ids=["not-utf8", "deep"])
+def test_unreadable_bodies_get_the_same_json_error(client, raw):
+    r = client.post("/predict", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    problem = r.json()["detail"][0]
+    assert problem["type"] == "json_invalid" and problem["msg"].startswith("the body is not valid JSON (")
 
 
 @TASK2

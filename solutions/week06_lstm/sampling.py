@@ -12,10 +12,10 @@ import numpy as np
 
 
 def softmax(z) -> np.ndarray:
-    """exp(z) / sum(exp(z)), with the max subtracted first (no overflow)."""
+    """exp(z) / sum(exp(z)) over the last axis, with each row's max subtracted first (no overflow)."""
     z = np.asarray(z, dtype=np.float64)
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def greedy(logits) -> int:
@@ -79,13 +79,14 @@ def top_p_probs(logits, p: float) -> np.ndarray:
     ### HINT 2: Sort descending (stable). A token is kept while the mass of the tokens *before* it is still
     ###         below p: the token that crosses p is kept too, so at least one token always stays.
     ### HINT 3: mass_before = np.cumsum(sorted_probs) - sorted_probs; keep the ids where mass_before < p
-    ###         (a 1e-12 of slack for rounding); zero the rest; divide by the sum.
+    ###         (a 1e-12 of slack for rounding), every id when p == 1 (a mass before of 1 - 2e-22 rounds
+    ###         to 1); zero the rest; divide by the sum.
     if not 0 < p <= 1:
         raise ValueError(f"top-p needs p in (0, 1], got {p}")
     probs = softmax(logits)
     order = np.argsort(-probs, kind="stable")
     mass_before = np.cumsum(probs[order]) - probs[order]
-    keep = order[mass_before < p - 1e-12]
+    keep = order if p == 1 else order[mass_before < p - 1e-12]  # p = 1: every token, however unlikely
     kept = np.zeros_like(probs)
     kept[keep] = probs[keep]
     return kept / kept.sum()

@@ -55,6 +55,23 @@ def test_forward_gate_semantics():
     params["bias_ih"][:H] = -50.0  # input gate shut
     _, c_new, _ = lstm_cell_forward(x, h, c, params)
     assert np.allclose(c_new, c), "with f = 1 and i = 0 the cell must be kept unchanged"
+    params["bias_ih"][H:2 * H], params["bias_ih"][:H] = -50.0, 50.0  # forget gate shut, input gate open
+    params["bias_ih"][2 * H:3 * H] = 50.0  # the candidate g = tanh(50) = 1
+    _, c_new, _ = lstm_cell_forward(x, h, c, params)
+    assert np.allclose(c_new, 1.0), ("with f = 0, i = 1 and g = 1 the old cell is forgotten and c = i * g = 1; "
+                                     f"got {np.round(c_new[0], 3).tolist()} in the first row")
+
+
+#: What the set of wrong gradients says (the cell's backward: dc_total, then da = the four gates' gradients).
+BACKWARD_READINGS = (
+    (lambda wrong: wrong == {"c_prev"}, "only dL/dc_prev is wrong: it is dc_total * f"),
+    (lambda wrong: "c_prev" in wrong and len(wrong) == 7,
+     "every gradient is wrong, dL/dc_prev too: dc_total itself is wrong; h = o * tanh(c), so dh reaches the "
+     "cell state too (dc + dh * o * (1 - tanh(c)^2))"),
+    (lambda wrong: "c_prev" not in wrong and len(wrong) > 0,
+     "dL/dc_prev is right, so dc_total is right: look at the gate gradients da (each gate's derivative, and "
+     "the blocks stacked in the order i, f, g, o)"),
+)
 
 
 @TASK2
@@ -73,8 +90,9 @@ def test_backward_against_finite_differences(seed):
         try:
             check_gradient(loss, value, grads[name], tol=1e-6, name=f"dL/d{name}")
         except AssertionError as err:
-            wrong.append(str(err).splitlines()[0])
-    assert not wrong, "wrong gradients: " + "; ".join(wrong)
+            wrong.append((name, str(err).splitlines()[0]))
+    reading = next((r for test, r in BACKWARD_READINGS if test({name for name, _ in wrong})), "")
+    assert not wrong, "wrong gradients: " + "; ".join(m for _, m in wrong) + (f". {reading}" if reading else "")
 
 
 @TASK2

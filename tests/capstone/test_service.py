@@ -17,8 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from aimastery.capstone.artefacts import WEIGHTS
 from aimastery.capstone.schemas import (
-    MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, has_visible_character, is_visible, visible_pattern,
+    BLANK_LOOKING, MAX_BATCH, MAX_BODY_CHARS, MAX_TITLE_CHARS, has_visible_character, is_visible, visible_pattern,
 )
+from aimastery.capstone.edge import MAX_PROBLEMS
 from aimastery.capstone import service
 from aimastery.capstone.service import API_KEY_HEADER, MAX_REQUEST_BYTES, LimitRequestSize, Settings, create_app
 
@@ -81,7 +82,7 @@ def test_batch_keeps_order_and_agrees_with_single(client):
     ({"title": "x", "body": None}, ["body", "body"]),
     ({"title": "x", "body": "b" * (MAX_BODY_CHARS + 1)}, ["body", "body"]),
     ({"title": "t" * (MAX_TITLE_CHARS + 1)}, ["body", "title"]),
-    ({"title": "x", "labels": ["bug"]}, ["body", "labels"]),
+    ({"title": "x", "labels": ["bug"]}, ["body"]),  # an unknown field: its name is not echoed
     ([{"title": "x"}], ["body"]),
     ("just a string", ["body"]),
 ])
@@ -94,12 +95,14 @@ def test_bad_issues_are_422_saying_what_is_accepted(client, payload, where):
     assert "b" * 100 not in r.text  # the input is never echoed back
 
 
-INVISIBLE = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp"))  # control, format, whitespace
+# control, format, whitespace, and the letters and symbols drawn as blank (U+3164 Hangul filler, U+2800 Braille blank)
+INVISIBLE = st.characters(categories=("Cc", "Cf", "Zs", "Zl", "Zp")) | st.sampled_from(sorted(BLANK_LOOKING))
 VISIBLE = st.characters(categories=("L", "N", "P", "S"))
 
 
 @pytest.mark.parametrize("title", ["\x00", "\x00" * 50, "\u200b", "\u200b\u200c\u200d\u2060", "\ufeff", "\u202e\u2066",
-                                   "\u0301", "\ue000", "\u2028\u2029"])
+                                   "\u0301", "\ue000", "\u2028\u2029", "\u3164", "\u2800 \u2800", "\u115f\u1160",
+                                   "\uffa0"])
 def test_titles_with_nothing_visible_are_a_clear_422(client, title):
     r = client.post("/predict", json={"title": title, "body": "text"})
     assert r.status_code == 422
@@ -117,7 +120,7 @@ def test_visible_means_letter_number_punctuation_or_symbol(artefacts_dir, blank,
 
 
 @settings(max_examples=300)
-@given(st.text(max_size=30))
+@given(st.text(st.characters() | st.sampled_from(sorted(BLANK_LOOKING)), max_size=30))
 def test_the_published_pattern_is_the_rule(text):
     assert bool(re.search(visible_pattern(), text)) == has_visible_character(text)
     assert has_visible_character(text) == any(is_visible(c) for c in text)
@@ -127,6 +130,51 @@ def test_schema_publishes_the_rule(client):
     title = client.get("/openapi.json").json()["components"]["schemas"]["IssueIn"]["properties"]["title"]
     assert title["pattern"] == visible_pattern() and "visible" in title["description"]
     assert re.search(title["pattern"], "\u200b\x00 ") is None and re.search(title["pattern"], "\u200bx")
+
+
+def test_unknown_fields_are_not_echoed_and_collapse_into_one_problem(client):
+    name = "f" * 5_000
+    fields = {f"{name}{i}": 1 for i in range(1_000)}
+    r = client.post("/predict", json={"title": "x", **fields})
+    assert r.status_code == 422 and len(r.content) < 1_000 and name not in r.text
+    assert r.json()["detail"] == [{"loc": ["body"], "msg": r.json()["detail"][0]["msg"], "type": "extra_forbidden"}]
+    assert "unknown field" in r.json()["detail"][0]["msg"]
+
+
+def test_many_problems_are_cut_to_a_few_and_a_count(client):
+    r = client.post("/predict/batch", json={"issues": [{"title": " "}] * MAX_BATCH})
+    assert r.status_code == 422 and len(r.content) < 5_000
+    detail = r.json()["detail"]
+    assert len(detail) == MAX_PROBLEMS + 1 and detail[-1]["type"] == "too_many_errors"
+    assert detail[-1]["msg"] == f"and {MAX_BATCH - MAX_PROBLEMS} more problems (the first {MAX_PROBLEMS} are listed)"
+
+
+@pytest.mark.parametrize("headers", [{"content-type": "text/plain"}, {"content-type": "application/x-www-form-urlencoded"},
+                                     {"content-type": "application/xml"}, {"content-type": "multipart/form-data; boundary=x"},
+                                     {"content-type": "application/json; charset=latin-1"}, {}],
+                         ids=["text", "form", "xml", "multipart", "latin-1", "none"])
+@pytest.mark.parametrize("path", ["/predict", "/predict/batch"])
+def test_a_body_not_declared_as_json_is_415(client, headers, path):
+    r = client.post(path, content=json.dumps(ISSUE).encode(), headers=headers)
+    assert r.status_code == 415, r.text
+    assert "application/json" in r.json()["detail"] and "Content-Type" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=UTF-8", "application/problem+json"])
+def test_json_content_types_are_accepted(client, content_type):
+    assert client.post("/predict", content=json.dumps(ISSUE).encode(),
+                       headers={"content-type": content_type}).status_code == 200
+
+
+@pytest.mark.parametrize("raw, why", [(b'{"title": "\xff\xfe"}', "it is not UTF-8"),
+                                      (b'{"title": "x", "body": ' + b"9" * 5_000 + b"}", "a number in it is too long"),
+                                      (b"[" * 100_000 + b"]" * 100_000, "it nests too deeply")],
+                         ids=["not-utf8", "huge-integer", "deep-nesting"])
+def test_unparseable_bodies_get_the_services_json_error(client, raw, why):
+    r = client.post("/predict", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json() == {"detail": [{"loc": ["body"], "msg": f"the body is not valid JSON ({why})", "type": "json_invalid"}],
+                        "accepted": service.ISSUE_ACCEPTS}
 
 
 def test_ten_thousand_blank_issues_get_one_short_error(client):
