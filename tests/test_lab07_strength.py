@@ -10,15 +10,16 @@ from aimastery.labs.mutants import uncaught_mutants
 
 SOLUTION = REPO_ROOT / "solutions" / "week07_attention_bert"
 
-MASKED = '''    if mask is not None:
-        scores = scores.masked_fill(~mask, float("-inf"))
+MASKED = '''            scores = scores + mask
     weights = scores.softmax(dim=-1)
 '''
 
 MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
     # Task 1: attention with masks
-    "mask applied after the softmax": (1, [(MASKED, '''    weights = scores.softmax(dim=-1)
-    if mask is not None:
+    "mask applied after the softmax": (1, [('scores = scores.masked_fill(~mask, float("-inf"))', "pass"),
+                                           (MASKED, '''            scores = scores + mask
+    weights = scores.softmax(dim=-1)
+    if mask is not None and mask.dtype == torch.bool:
         weights = weights.masked_fill(~mask, 0.0)
 ''')]),
     "no sqrt(d) scaling": (1, [("scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])",
@@ -28,6 +29,23 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     "mask the wrong way round": (1, [("scores.masked_fill(~mask,", "scores.masked_fill(mask,")]),
     "causal mask sees the future": (1, [("dtype=torch.bool).tril()", "dtype=torch.bool).triu()")]),
     "causal mask hides the token itself": (1, [("dtype=torch.bool).tril()", "dtype=torch.bool).tril(-1)")]),
+    "float mask treated as a boolean one": (1, [("        if mask.dtype == torch.bool:\n", "        if True:\n"),
+                                                 ("scores.masked_fill(~mask,", "scores.masked_fill(~mask.bool(),")]),
+    "float mask ignored": (1, [("            scores = scores + mask\n", "            pass\n")]),
+    "weights detached from autograd": (1, [("    out = weights @ v\n", "    out = weights.detach() @ v\n")]),
+    "keys counted from the queries' length": (1, [("scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])",
+                                                   "scores = q @ k[..., :q.shape[-2], :].transpose(-2, -1) "
+                                                   "/ math.sqrt(q.shape[-1])")]),
+    "fused attention imported at module level": (1, [("import torch.nn.functional as F\n",
+                                                      "import torch.nn.functional as F\n"
+                                                      "from torch.nn.functional import scaled_dot_product_attention"
+                                                      " as _sdpa\n"),
+                                                     ("    weights = scores.softmax(dim=-1)\n    out = weights @ v\n",
+                                                      "    weights = scores.softmax(dim=-1)\n"
+                                                      "    out = _sdpa(q, k, v, attn_mask=mask)\n")]),
+    "the course's attention imported": (1, [("import torch.nn.functional as F\n",
+                                             "import torch.nn.functional as F\n"
+                                             "from aimastery.attention import causal_mask as _cm  # noqa\n")]),
     # Task 2: multi-head attention
     "heads split along the wrong axis": (2, [("return x.view(B, T, num_heads, E // num_heads).transpose(1, 2)",
                                               "return x.view(B, num_heads, T, E // num_heads)")]),

@@ -41,7 +41,8 @@ def point_in_time_join(rows, events, ttl=None):
     old (``t - event time > ttl``). Returns one answer per row, in the rows'
     order.
     """
-    # TODO: group the events by key, sort each group by (time, created), then bisect for each row
+    # TODO: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
+    # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('MLOps lab · point_in_time_join in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -62,7 +63,8 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     An empty sample is a ``ValueError`` that says which one.
     """
-    # TODO: quantile edges of expected; shares per bin (np.searchsorted, np.bincount); clip; the sum
+    # TODO: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
+    # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('MLOps lab · psi in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -82,7 +84,8 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
     * for each label, a recall more than ``max_recall_drop`` below the
       incumbent's recall on that label (name the label in the reason).
     """
-    # TODO: three rules; the last two only when there is an incumbent
+    # TODO: Three rules: macro-F1 below the floor; then, only with an incumbent, a macro-F1 drop and a per-label recall drop.
+    # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('MLOps lab · gate_failures in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -116,7 +119,8 @@ def promote(path, version, alias="production", **gate):
     registry back **atomically** (``write_text_atomic``: a crash mid-write
     must leave the old file whole). Returns the new state.
     """
-    # TODO: read, check, then one atomic write (nothing written on a refusal)
+    # TODO: Read, check everything, and only then write once, atomically; a refusal writes nothing.
+    # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('MLOps lab · promote in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -125,5 +129,6 @@ def rollback(path, alias="production"):
 
     Written atomically too. Returns the version that holds the alias now.
     """
-    # TODO: drop the last version of the alias's list
+    # TODO: The alias keeps its history as a list; rollback drops the last entry.
+    # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('MLOps lab · rollback in lifecycle.py: not implemented yet (the TODO just above says what to write)')

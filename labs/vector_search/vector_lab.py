@@ -62,7 +62,8 @@ def search_layer(graph: Graph, q: np.ndarray, entry_points: list[int], ef: int) 
     at its neighbours not yet visited, and keep each one that is nearer than
     the worst result (or while fewer than ``ef`` results are held).
     """
-    # TODO: visited set; candidates min-heap; results max-heap of (-d, id) trimmed to ef
+    # TODO: Best-first beam search: expand the nearest unexpanded candidate; stop when it is farther than the worst kept result.
+    # Stuck? One more hint at a time: make lab-check WEEK=vector HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('Vector search lab · search_layer in vector_lab.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -85,7 +86,8 @@ def tenant_search(graph: Graph, tenants: Sequence[str], tenant: str, q: np.ndarr
     may enter the results; keep up to ``max(ef, k)`` of them. A tenant that
     owns no node is an error (``ValueError`` naming it), not an empty answer.
     """
-    # TODO: like search_layer, but a node enters `results` only if tenants[node] == tenant
+    # TODO: Walk the graph exactly as search_layer does, through every node, but only the tenant's nodes may enter the results.
+    # Stuck? One more hint at a time: make lab-check WEEK=vector HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Vector search lab · tenant_search in vector_lab.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -104,5 +106,6 @@ def weighted_rrf(rankings: Sequence[Sequence[Hashable]], weights: Sequence[float
     - Ties keep the order in which ids were first seen (ranking by ranking).
     Returns ``(id, score)`` pairs.
     """
-    # TODO: check weights; filter each ranking; accumulate w / (k + rank) with ranks from 1; stable sort
+    # TODO: Reciprocal-rank fusion: score(id) = sum over rankings of w / (k + rank), ranks from 1, after filtering to the allowed ids.
+    # Stuck? One more hint at a time: make lab-check WEEK=vector HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('Vector search lab · weighted_rrf in vector_lab.py: not implemented yet (the TODO just above says what to write)')

@@ -3,7 +3,8 @@
 Conventions (PyTorch's):
 
 * a **boolean mask is True where a query may attend** to a key, and it
-  broadcasts to the scores' shape (..., T_q, T_k);
+  broadcasts to the scores' shape (..., T_q, T_k); a float mask is added
+  to the scores;
 * an ``attention_mask`` of a batch is (B, T) with 1 for a real token and 0
   for padding (Hugging Face's convention);
 * the layer's attribute names are those of ``torch.nn.TransformerEncoderLayer``
@@ -13,7 +14,9 @@ Conventions (PyTorch's):
 
 Taught in Week 7 (book/week07_attention_bert.md). ``make lab-check WEEK=07``
 tells you how far you are. Write everything with tensor operations: the
-tests refuse ``F.scaled_dot_product_attention`` and ``nn.MultiheadAttention``.
+tests refuse ``F.scaled_dot_product_attention``, ``nn.MultiheadAttention``,
+the course's finished ``aimastery.attention`` and ``aimastery.bert``, and
+``transformers`` (they are what your code is compared with).
 """
 
 from __future__ import annotations
@@ -29,19 +32,25 @@ from torch import Tensor, nn
 
 def causal_mask(T: int) -> Tensor:
     """(T, T) bool: True where query i may attend to key j, that is j <= i (itself and the past)."""
-    # TODO: a lower-triangular (T, T) boolean tensor (torch.tril of ones)
+    # TODO: Draw the (T, T) grid with the query i down and the key j across: which cells may be True?
+    # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('Lab 7 · causal_mask in transformer.py: not implemented yet (the TODO just above says what to write)')
 
 
 def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Scaled dot-product attention, and its weights.
 
-    q (..., T_q, d), k (..., T_k, d), v (..., T_k, d_v); ``mask`` bool,
-    broadcastable to (..., T_q, T_k), True where attending is allowed.
-    Returns out (..., T_q, d_v) and weights (..., T_q, T_k), each row of the
-    weights summing to 1 over the allowed keys (masked weights exactly 0).
+    q (..., T_q, d), k (..., T_k, d), v (..., T_k, d_v). ``mask`` broadcasts
+    to (..., T_q, T_k) and is either boolean, True where attending is
+    allowed (masked weights are then exactly 0), or floating point, a bias
+    added to the scores (transformers' "extended" mask: 0 to keep, a large
+    negative number to drop; or any learned bias). Returns out (..., T_q, d_v)
+    and weights (..., T_q, T_k), each row summing to 1; gradients flow to q,
+    k and v.
     """
-    # TODO: scores = q k^T / sqrt(d); masked scores to -inf BEFORE the softmax (over the keys); out = weights v
+    # TODO: The chapter's formula (Week 7, "Attention"), batched: only the last two axes are the matrices;
+    #       T_q and T_k may differ. Where does a mask act: on the scores, or on the weights?
+    # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(1, hint=2))
     # Keep the code below the raise: it uses the weights, out you set here.
     raise NotImplementedError('Lab 7 · attention in transformer.py: not implemented yet (the TODO just above says what to write)')
     return out, weights
@@ -52,13 +61,16 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tu
 
 def split_heads(x: Tensor, num_heads: int) -> Tensor:
     """(B, T, E) -> (B, H, T, E // H): head h gets features h*d ... (h+1)*d - 1 of every token."""
-    # TODO: view as (B, T, H, d), then swap the T and H axes
+    # TODO: The E features of a token are H blocks of d: the heads split the features of each token, never
+    #       the tokens. Which axes must the result have, in which order?
+    # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Lab 7 · split_heads in transformer.py: not implemented yet (the TODO just above says what to write)')
 
 
 def merge_heads(x: Tensor) -> Tensor:
     """(B, H, T, d) -> (B, T, H * d): the inverse of :func:`split_heads`."""
-    # TODO: swap the axes back, then reshape
+    # TODO: Undo split_heads step by step, in the reverse order.
+    # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Lab 7 · merge_heads in transformer.py: not implemented yet (the TODO just above says what to write)')
 
 
@@ -85,7 +97,10 @@ class MultiHeadAttention(nn.Module):
 
         A padded token is never attended to (it may still attend: its output is ignored later).
         """
-        # TODO: project with in_proj (then split into q, k, v), split heads, build the (B, 1, 1, T) padding mask over the KEYS and the causal mask, attend, merge heads, out_proj
+        # TODO: The chapter's multi-head formula (Week 7, "Many heads"), with nn.MultiheadAttention's
+        #       parameters: one stacked projection gives queries, keys and values; the masks say which
+        #       KEYS each query may see.
+        # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(2, hint=2))
         # Keep the code below the raise: it uses the out, weights you set here.
         raise NotImplementedError('Lab 7 · MultiHeadAttention.forward in transformer.py: not implemented yet (the TODO just above says what to write)')
         return out, weights
@@ -106,12 +121,16 @@ class EncoderLayer(nn.Module):
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int, layer_norm_eps: float = 1e-12):
         super().__init__()
-        # TODO: self_attn, linear1, linear2, norm1, norm2 (both LayerNorms with eps=layer_norm_eps)
+        # TODO: Five sublayers, named as nn.TransformerEncoderLayer names them (the class docstring lists
+        #       them): the tests copy PyTorch's weights into yours by name.
+        # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(3, hint=2))
         raise NotImplementedError('Lab 7 · EncoderLayer.__init__ in transformer.py: not implemented yet (the TODO just above says what to write)')
 
     def forward(self, x: Tensor, attention_mask: Tensor | None = None) -> Tensor:
         """x (B, T, E), attention_mask (B, T) -> (B, T, E)."""
-        # TODO: post-LN: add the sublayer's output to x, THEN normalise; twice
+        # TODO: Two blocks, attention and feed-forward, each wrapped in a residual and a LayerNorm; BERT
+        #       is post-LN (Week 7, "BERT, from scratch"): where does the norm go, before or after the add?
+        # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(3, hint=2))
         # Keep the code below the raise: it uses the x you set here.
         raise NotImplementedError('Lab 7 · EncoderLayer.forward in transformer.py: not implemented yet (the TODO just above says what to write)')
         return x
@@ -126,7 +145,9 @@ def bert_layer_state_dict(tensors: dict[str, Tensor], layer: int) -> dict[str, T
 
     A tensor the checkpoint lacks raises ``KeyError`` naming it.
     """
-    # TODO: self_attn.in_proj_* = torch.cat of the checkpoint's query, key, value weights (biases), in that order; each of the other five checkpoint modules (weight and bias) is one of your five other sublayers
+    # TODO: List one layer's names (the notebook does) beside EncoderLayer().state_dict()'s: every one of
+    #       yours must be built from the checkpoint's, with the same shape.
+    # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(4, hint=2))
     # Keep the code below the raise: it uses the out you set here.
     raise NotImplementedError('Lab 7 · bert_layer_state_dict in transformer.py: not implemented yet (the TODO just above says what to write)')
     return out

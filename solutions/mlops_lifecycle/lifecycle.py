@@ -41,7 +41,9 @@ def point_in_time_join(rows, events, ttl=None):
     old (``t - event time > ttl``). Returns one answer per row, in the rows'
     order.
     """
-    ### BEGIN SOLUTION: group the events by key, sort each group by (time, created), then bisect for each row
+    ### BEGIN SOLUTION (Task 1)
+    ### HINT 1: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
+    ### HINT 2: Group events by key and sort each group by (time, created); bisect_right on the times gives the last event <= t; None if there is none or it is older than ttl.
     by_key: dict = {}
     for key, time, created, value in events:
         by_key.setdefault(key, []).append((time, created, value))
@@ -78,7 +80,9 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     An empty sample is a ``ValueError`` that says which one.
     """
-    ### BEGIN SOLUTION: quantile edges of expected; shares per bin (np.searchsorted, np.bincount); clip; the sum
+    ### BEGIN SOLUTION (Task 2)
+    ### HINT 1: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
+    ### HINT 2: Edges: np.quantile of expected at the inner quantiles (np.unique them); shares per bin via np.searchsorted + np.bincount, divided by the sample size, clipped below at eps; refuse an empty sample first.
     expected, actual = np.asarray(expected, dtype=float).ravel(), np.asarray(actual, dtype=float).ravel()
     for name, sample in (("expected", expected), ("actual", actual)):
         if sample.size == 0:
@@ -110,7 +114,9 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
     * for each label, a recall more than ``max_recall_drop`` below the
       incumbent's recall on that label (name the label in the reason).
     """
-    ### BEGIN SOLUTION: three rules; the last two only when there is an incumbent
+    ### BEGIN SOLUTION (Task 3)
+    ### HINT 1: Three rules: macro-F1 below the floor; then, only with an incumbent, a macro-F1 drop and a per-label recall drop.
+    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass); name the label in a recall reason.
     reasons = []
     f1 = candidate["macro_f1"]
     if f1 < min_macro_f1:
@@ -157,7 +163,9 @@ def promote(path, version, alias="production", **gate):
     registry back **atomically** (``write_text_atomic``: a crash mid-write
     must leave the old file whole). Returns the new state.
     """
-    ### BEGIN SOLUTION: read, check, then one atomic write (nothing written on a refusal)
+    ### BEGIN SOLUTION (Task 4)
+    ### HINT 1: Read, check everything, and only then write once, atomically; a refusal writes nothing.
+    ### HINT 2: Unknown version -> KeyError; the incumbent is the alias's last version's metrics (None if none); raise PromotionRefused(reasons) if gate_failures returns any; append the version and write_text_atomic the JSON.
     state = read_registry(path)
     if str(version) not in state["versions"]:
         raise KeyError(f"no version {version}; the registry has {sorted(state['versions'], key=int)}")
@@ -177,7 +185,9 @@ def rollback(path, alias="production"):
 
     Written atomically too. Returns the version that holds the alias now.
     """
-    ### BEGIN SOLUTION: drop the last version of the alias's list
+    ### BEGIN SOLUTION (Task 4)
+    ### HINT 1: The alias keeps its history as a list; rollback drops the last entry.
+    ### HINT 2: Refuse (ValueError) when fewer than two versions are in the history; write atomically; return the version that now holds the alias.
     state = read_registry(path)
     history = state["aliases"].get(alias, [])
     if len(history) < 2:

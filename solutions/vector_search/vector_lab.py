@@ -62,7 +62,9 @@ def search_layer(graph: Graph, q: np.ndarray, entry_points: list[int], ef: int) 
     at its neighbours not yet visited, and keep each one that is nearer than
     the worst result (or while fewer than ``ef`` results are held).
     """
-    ### BEGIN SOLUTION: visited set; candidates min-heap; results max-heap of (-d, id) trimmed to ef
+    ### BEGIN SOLUTION (Task 1)
+    ### HINT 1: Best-first beam search: expand the nearest unexpanded candidate; stop when it is farther than the worst kept result.
+    ### HINT 2: A visited set, a min-heap of candidates (d, id) and a max-heap of results as (-d, id) trimmed to ef; return the results sorted by distance.
     visited = set(entry_points)
     candidates: list[tuple[float, int]] = []
     results: list[tuple[float, int]] = []
@@ -108,7 +110,9 @@ def tenant_search(graph: Graph, tenants: Sequence[str], tenant: str, q: np.ndarr
     may enter the results; keep up to ``max(ef, k)`` of them. A tenant that
     owns no node is an error (``ValueError`` naming it), not an empty answer.
     """
-    ### BEGIN SOLUTION: like search_layer, but a node enters `results` only if tenants[node] == tenant
+    ### BEGIN SOLUTION (Task 2)
+    ### HINT 1: Walk the graph exactly as search_layer does, through every node, but only the tenant's nodes may enter the results.
+    ### HINT 2: Unknown tenant -> ValueError; ef = max(ef, k); push every neighbour to the candidates, but push to results only if tenants[node] == tenant; return the k nearest ids.
     if tenant not in set(tenants):
         raise ValueError(f"no node belongs to the tenant {tenant!r}")
     ef = max(ef, k)
@@ -152,7 +156,9 @@ def weighted_rrf(rankings: Sequence[Sequence[Hashable]], weights: Sequence[float
     - Ties keep the order in which ids were first seen (ranking by ranking).
     Returns ``(id, score)`` pairs.
     """
-    ### BEGIN SOLUTION: check weights; filter each ranking; accumulate w / (k + rank) with ranks from 1; stable sort
+    ### BEGIN SOLUTION (Task 3)
+    ### HINT 1: Reciprocal-rank fusion: score(id) = sum over rankings of w / (k + rank), ranks from 1, after filtering to the allowed ids.
+    ### HINT 2: Validate first (one weight per ranking, no negative weight, no repeated id in a ranking); rank within the filtered list; sort by score descending, ties in first-seen order.
     if len(weights) != len(rankings):
         raise ValueError(f"one weight per ranking: {len(rankings)} rankings, {len(weights)} weights")
     if any(w < 0 for w in weights):

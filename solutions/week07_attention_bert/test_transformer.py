@@ -1,6 +1,9 @@
 """Lab 7 tests: your attention against PyTorch's, your encoder layer against nn.TransformerEncoderLayer,
 and your mapping of the real all-MiniLM-L6-v2 checkpoint against transformers' BertModel."""
 
+import ast
+import copy
+import inspect
 import math
 from contextlib import contextmanager
 
@@ -8,8 +11,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from aimastery.labs.scratch import assert_written_from_scratch
 from aimastery.testing import one_torch_thread  # noqa: F401 (autouse: small tensors, one thread)
 
+from . import transformer
 from .transformer import (
     EncoderLayer, MultiHeadAttention, attention, bert_layer_state_dict, causal_mask, encoder_from_checkpoint,
     merge_heads, split_heads,
@@ -39,9 +44,28 @@ def attention_mask():
     return (torch.arange(T)[None] < torch.tensor(LENGTHS)[:, None]).long()  # (B, T): 1 real, 0 padding
 
 
+FINISHED = ("aimastery.attention", "aimastery.bert", "transformers", "solutions")  # the course's own, and the reference
+FUSED = {"scaled_dot_product_attention", "multi_head_attention_forward", "MultiheadAttention",
+         "TransformerEncoderLayer", "TransformerEncoder"}
+
+
+def assert_no_finished_attention():
+    """Your module may not import the finished attention it is compared with, nor name PyTorch's fused one
+    (``from torch.nn.functional import scaled_dot_product_attention``, ``sdpa = F.scaled_dot_product_attention``)."""
+    assert_written_from_scratch(transformer, FINISHED)
+    tree = ast.parse(inspect.getsource(transformer))
+    for node in ast.walk(tree):
+        name = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
+                else node.name if isinstance(node, ast.alias) else None)
+        if name in FUSED:
+            raise AssertionError(f"transformer.py:{getattr(node, 'lineno', '?')} uses {name}: write attention with "
+                                 "tensor operations (PyTorch's fused attention is what your code is checked against)")
+
+
 @contextmanager
 def no_shortcuts():
     """PyTorch's fused attention is what your code is compared with: it may not call it."""
+    assert_no_finished_attention()
     def refuse(*args, **kwargs):
         raise AssertionError("write attention with tensor operations: F.scaled_dot_product_attention and "
                              "nn.MultiheadAttention are what your code is checked against")
@@ -71,34 +95,110 @@ def test_causal_mask():
         "query i may attend to keys j <= i: itself and the past, never the future"
 
 
+def weights_of(q, k, mask=None, *, scale=None, dim=-1):
+    """Reference weights; ``scale`` and ``dim`` give the classic wrong variants, to name a mistake."""
+    scores = q @ k.transpose(-2, -1) / (math.sqrt(q.shape[-1]) if scale is None else scale)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else scores + mask
+    return scores.softmax(dim)
+
+
+def same(a, b):
+    return a.shape == b.shape and torch.allclose(a, b, atol=1e-10, rtol=0, equal_nan=True)
+
+
+def explain_weights(weights, q, k, mask=None):
+    """The first mistake the weights show, as a message; None when they are right."""
+    if same(weights, weights_of(q, k, mask)):
+        return None
+    if weights.shape != weights_of(q, k, mask).shape:
+        return f"weights of shape {tuple(weights.shape)}, expected (..., T_q, T_k) = {tuple(weights_of(q, k).shape)}"
+    if same(weights, weights_of(q, k, mask, scale=1.0)):
+        return "your weights are those of unscaled scores: divide q k^T by sqrt(d), d = the last size of q"
+    if same(weights, weights_of(q, k, mask, scale=q.shape[-1])):
+        return "your weights are those of scores divided by d: the scale is sqrt(d)"
+    if same(weights, weights_of(q, k, mask, dim=-2)):
+        return "each COLUMN of your weights sums to 1: the softmax runs over the keys, the last axis"
+    if mask is not None and mask.dtype == torch.bool and same(weights, weights_of(q, k, ~mask)):
+        return "your mask is used the wrong way round: True means the query MAY attend to that key"
+    if torch.isnan(weights).any():
+        return ("NaN weights: a row whose every score is -inf went through the softmax. Every query here has an "
+                "allowed key: is True in your mask where attending is ALLOWED, and is the softmax over the keys?")
+    if mask is not None and mask.dtype == torch.bool:
+        masked = weights[~mask.expand_as(weights)]
+        if (masked != 0).any():
+            return (f"a masked key got weight {float(masked.abs().max()):.3g}, expected exactly 0: mask the scores "
+                    "(to -inf) BEFORE the softmax, not the weights after it")
+    rows = weights.sum(-1)
+    if (rows - 1).abs().max() > 1e-10:
+        return f"a row of weights sums to {float(rows.flatten()[(rows - 1).abs().argmax()]):.4f}, expected 1"
+    err = float((weights - weights_of(q, k, mask)).abs().max())
+    return f"the weights differ from softmax(q k^T / sqrt(d)) by up to {err:.2e} (tolerance 1e-10)"
+
+
+def check_attention(q, k, v, mask, expected_out, what):
+    with no_shortcuts():
+        out, weights = attention(q, k, v, mask)
+    problem = explain_weights(weights, q, k, mask)
+    if problem:
+        raise AssertionError(f"{what}: {problem}")
+    close(out, expected_out, 1e-10, what)
+    return out, weights
+
+
 @TASK1
 def test_attention_without_a_mask():
     q, k, v = qkv(0)
-    with no_shortcuts():
-        out, weights = attention(q, k, v)
-    close(out, F.scaled_dot_product_attention(q, k, v), 1e-10, "attention without a mask")
-    expected_w = (q @ k.transpose(-2, -1) / math.sqrt(D)).softmax(-1)
-    close(weights, expected_w, 1e-10, "the weights (did you divide the scores by sqrt(d)?)")
+    check_attention(q, k, v, None, F.scaled_dot_product_attention(q, k, v), "attention without a mask")
 
 
 @TASK1
 def test_attention_with_a_padding_mask():
     q, k, v = qkv(1)
     mask = attention_mask().bool()[:, None, None, :]  # (B, 1, 1, T) over the keys
+    check_attention(q, k, v, mask, F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+                    "attention with a (B, 1, 1, T) padding mask")
+
+
+@TASK1
+def test_attention_with_more_keys_than_queries():
+    g = gen(7)
+    q = torch.randn(2, H, 3, D, generator=g, dtype=torch.float64)  # T_q = 3
+    k, v = (torch.randn(2, H, 5, D, generator=g, dtype=torch.float64) for _ in range(2))  # T_k = 5
+    mask = torch.tensor([[True] * 5, [True, True, False, True, False]])[:, None, None, :]  # (2, 1, 1, T_k)
+    out, weights = check_attention(q, k, v, mask, F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+                                   "cross-attention, T_q = 3 queries over T_k = 5 keys")
+    assert weights.shape == (2, H, 3, 5), f"weights (B, H, T_q, T_k) = (2, {H}, 3, 5), got {tuple(weights.shape)}"
+
+
+@TASK1
+def test_a_float_mask_is_added_to_the_scores():
+    q, k, v = qkv(8)
+    bias = torch.randn(1, H, T, T, generator=gen(9), dtype=torch.float64)  # a learned bias, as ALiBi or T5 use
+    bias[..., -1] = torch.finfo(torch.float64).min  # and "drop the last key", transformers' way
+    check_attention(q, k, v, bias, F.scaled_dot_product_attention(q, k, v, attn_mask=bias),
+                    "a float mask (added to the scores, as F.scaled_dot_product_attention does)")
+
+
+@TASK1
+def test_gradients_reach_q_k_and_v():
+    q, k, v = (t[:1, :2].clone().requires_grad_() for t in qkv(10))
+    mask = causal_mask(T)
     with no_shortcuts():
-        out, weights = attention(q, k, v, mask)
-    assert (weights[~mask.expand_as(weights)] == 0).all(), "a masked key must get a weight of exactly 0"
-    close(weights.sum(-1), torch.ones(B, H, T, dtype=torch.float64), 1e-10,
-          "each row of weights summing to 1 (mask the scores BEFORE the softmax)")
-    close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=mask), 1e-10, "attention with a padding mask")
+        out, _ = attention(q, k, v, mask)
+    assert out.requires_grad, "your output does not depend on q, k, v through autograd: no NumPy, no .detach()"
+    ours = torch.autograd.grad(out.square().sum(), (q, k, v), allow_unused=True)
+    theirs = torch.autograd.grad(F.scaled_dot_product_attention(q, k, v, attn_mask=mask).square().sum(), (q, k, v))
+    for name, g_ours, g_theirs in zip("qkv", ours, theirs):
+        assert g_ours is not None, f"no gradient reaches {name}: is it detached somewhere?"
+        close(g_ours, g_theirs, 1e-10, f"the gradient with respect to {name}")
 
 
 @TASK1
 def test_attention_with_a_causal_mask():
     q, k, v = qkv(2)
-    with no_shortcuts():
-        out, weights = attention(q, k, v, causal_mask(T))
-    close(out, F.scaled_dot_product_attention(q, k, v, is_causal=True), 1e-10, "causal attention")
+    out, weights = check_attention(q, k, v, causal_mask(T), F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                                   "causal attention with your causal_mask(T)")
     assert (weights.triu(1) == 0).all(), "no weight on the future"
     k2, v2 = k.clone(), v.clone()
     k2[..., 3:, :] += 1.0
@@ -127,8 +227,20 @@ def test_split_and_merge_heads():
     heads = split_heads(x, 2)
     assert heads.shape == (2, 2, 3, 4), f"(B, T, E) = (2, 3, 8) with 2 heads gives (2, 2, 3, 4), got {heads.shape}"
     assert torch.equal(heads[0, 1, 0], x[0, 0, 4:]), \
-        "head 1 of token 0 should hold features 4..7 of token 0 (split the features, not the tokens)"
-    assert torch.equal(merge_heads(heads), x), "merge_heads(split_heads(x)) should give x back"
+        (f"head 1 of token 0 should hold features 4..7 of token 0, {x[0, 0, 4:].tolist()}, got "
+         f"{heads[0, 1, 0].tolist()} (split the features of each token, not the tokens)")
+
+
+@TASK2
+def test_merge_heads():
+    heads = torch.arange(2 * 2 * 3 * 4, dtype=torch.float64).view(2, 2, 3, 4)  # (B, H, T, d)
+    merged = merge_heads(heads)
+    assert merged.shape == (2, 3, 8), f"(B, H, T, d) = (2, 2, 3, 4) merges to (2, 3, 8), got {tuple(merged.shape)}"
+    assert torch.equal(merged[0, 0], torch.cat([heads[0, 0, 0], heads[0, 1, 0]])), \
+        (f"token 0 should be head 0's features then head 1's, {torch.cat([heads[0, 0, 0], heads[0, 1, 0]]).tolist()}, "
+         f"got {merged[0, 0].tolist()}")
+    x = torch.randn(2, 5, 12, generator=gen(11), dtype=torch.float64)
+    assert torch.equal(merge_heads(split_heads(x, 3)), x), "merge_heads(split_heads(x, 3)) should give x back"
 
 
 @TASK2
@@ -139,6 +251,13 @@ def test_multi_head_attention_matches_nn_multihead_attention():
         out, weights = ours(x)
     expected, expected_w = ref(x, x, x, average_attn_weights=False)
     assert weights.shape == (B, H, T, T), f"weights should be (B, H, T, T), got {tuple(weights.shape)}"
+    swapped = copy.deepcopy(ref)
+    with torch.no_grad():  # the query and key projections exchanged
+        for p in (swapped.in_proj_weight, swapped.in_proj_bias):
+            p.copy_(torch.cat([p[E:2 * E], p[:E], p[2 * E:]]))
+    if same(weights, swapped(x, x, x, average_attn_weights=False)[1]):
+        raise AssertionError("your weights are what q and k exchanged give: in_proj_weight's rows are the query, "
+                             "key, value projections, in that order")
     close(weights, expected_w, 1e-10, "the attention weights of each head")
     close(out, expected, 1e-10, "multi-head attention")
 
@@ -152,10 +271,16 @@ def test_multi_head_attention_with_padding_and_causal_masks():
         padded, _ = ours(x, am)
         causal, _ = ours(x, causal=True)
         both, _ = ours(x, am, causal=True)
+        plain, _ = ours(x)
     real = am.bool()
+    close(plain, ref(x, x, x)[0], 1e-10, "already without a mask (fix test_multi_head_attention_matches_"
+          "nn_multihead_attention first)")
+    assert not torch.isnan(padded).any(), \
+        ("NaN outputs with a padding mask: a query whose every key is masked. Each sequence has real tokens: "
+         "is your mask True where attending is ALLOWED (attention_mask 1 = a real token)?")
     # nn.MultiheadAttention's masks are the other way round: True means "do not attend"
     close(padded[real], ref(x, x, x, key_padding_mask=~real)[0][real], 1e-10,
-          "with a padding mask (padding must be masked as a KEY, for every query)")
+          "with a padding mask (padding must be masked as a KEY, for every query: shape (B, 1, 1, T))")
     close(causal, ref(x, x, x, attn_mask=~causal_mask(T))[0], 1e-10, "with causal=True")
     close(both[real], ref(x, x, x, attn_mask=~causal_mask(T), key_padding_mask=~real)[0][real], 1e-10,
           "with both masks")
@@ -198,7 +323,14 @@ def test_encoder_layer_matches_nn_transformer_encoder_layer():
     with torch.no_grad(), no_shortcuts():
         out = ours(x)
         padded = ours(x, am)
-    close(out, ref(x), 1e-9, "your layer (post-LN, exact GELU) against nn.TransformerEncoderLayer(norm_first=False)")
+    with torch.no_grad():
+        expected = ref(x)
+    err = float((out - expected).abs().max()) if out.shape == x.shape else math.inf
+    if 1e-9 < err < 1e-2:
+        raise AssertionError(f"your layer differs from nn.TransformerEncoderLayer by up to {err:.2e}, a small "
+                             "difference: BERT uses the exact GELU x * Phi(x), not its tanh approximation")
+    close(out, expected, 1e-9, "your layer against nn.TransformerEncoderLayer(norm_first=False): a large difference "
+          "is the structure; post-LN adds the sublayer's output to x, THEN normalises, around both sublayers")
     close(padded[real], ref(x, src_key_padding_mask=~real)[real], 1e-9, "with a padding mask")
 
 
