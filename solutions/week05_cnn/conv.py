@@ -11,9 +11,9 @@ side. Along each axis the output has
 
     H_out = (H + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
 
-positions. im2col copies every receptive field into one row, so that the
+positions. im2col copies every receptive field into one column, so that the
 convolution becomes one matrix product; col2im is its adjoint (it adds
-each row back where it came from), which is exactly what the backward pass
+each column back where it came from), which is exactly what the backward pass
 needs. Pooling is the same sliding window with a max or a mean in place of
 the dot product.
 
@@ -55,10 +55,10 @@ def check_images(x: np.ndarray, name: str = "x") -> None:
 
 
 def im2col(x: np.ndarray, kernel_size: Pair, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1) -> np.ndarray:
-    """Every receptive field of x (N, C, H, W) as one row: (N * H_out * W_out, C * kh * kw).
+    """Every receptive field of x (N, C, H, W) as one column: (C * kh * kw, N * H_out * W_out).
 
-    Rows run over (n, i, j) in that order (j fastest), columns over
-    (c, p, q), the order of ``w.reshape(C_out, -1)``'s columns.
+    Rows run over (c, p, q) in that order (q fastest), the order of
+    ``w.reshape(C_out, -1)``'s columns; columns over (n, i, j).
     """
     check_images(x)
     (kh, kw), (sh, sw) = pair(kernel_size, "kernel_size", 1), pair(stride, "stride", 1)
@@ -70,23 +70,25 @@ def im2col(x: np.ndarray, kernel_size: Pair, stride: Pair = 1, padding: Pair = 0
     ###         no dilation. Pad first (zeros, `padding` on each side of H and W only); then kernel tap (p, q)
     ###         of output (i, j) reads xpad[:, :, i * stride + p * dilation, j * stride + q * dilation].
     ### HINT 2: One slice per kernel tap gives that tap for every output at once:
-    ###         xpad[:, :, p*dh : p*dh + sh*(H_out-1) + 1 : sh, q*dw : q*dw + sw*(W_out-1) + 1 : sw] is (N, C, H_out, W_out).
-    ###         Stack the kh * kw slices into (N, C, kh, kw, H_out, W_out), then move the axes to
-    ###         (N, H_out, W_out, C, kh, kw) and reshape to (N * H_out * W_out, C * kh * kw).
-    ### HINT 3: np.lib.stride_tricks.sliding_window_view(xpad, (dh*(kh-1)+1, dw*(kw-1)+1), axis=(2, 3)) gives every
-    ###         window at once, (N, C, H', W', span_h, span_w); [:, :, ::sh, ::sw, ::dh, ::dw] keeps the strided outputs
-    ###         and the dilated taps. The reshape must copy: np.ascontiguousarray of the transposed view.
-    xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    windows = np.lib.stride_tricks.sliding_window_view(xpad, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :H_out, :W_out]  # (N, C, H_out, W_out, kh, kw)
-    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * H_out * W_out, C * kh * kw)
+    ###         xpad[:, :, p*dh : p*dh + sh*(H_out-1) + 1 : sh, q*dw : q*dw + sw*(W_out-1) + 1 : sw] is
+    ###         (N, C, H_out, W_out). Fill cols viewed as (C, kh, kw, N, H_out, W_out) tap by tap: its [:, p, q] is
+    ###         that slice with the channels first.
+    ### HINT 3: xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))).transpose(1, 0, 2, 3) puts the channels first
+    ###         once; cols = np.empty((C, kh, kw, N, H_out, W_out), x.dtype); after the loop over p and q,
+    ###         return cols.reshape(C * kh * kw, N * H_out * W_out).
+    xpad = np.ascontiguousarray(np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))).transpose(1, 0, 2, 3))  # (C, N, H', W')
+    cols = np.empty((C, kh, kw, N, H_out, W_out), dtype=x.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            cols[:, p, q] = xpad[:, :, p * dh:p * dh + sh * (H_out - 1) + 1:sh, q * dw:q * dw + sw * (W_out - 1) + 1:sw]
+    cols = cols.reshape(C * kh * kw, N * H_out * W_out)
     ### END SOLUTION
     return cols
 
 
 def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: Pair, stride: Pair = 1,
            padding: Pair = 0, dilation: Pair = 1) -> np.ndarray:
-    """The adjoint of :func:`im2col`: add every row of cols (N * H_out * W_out, C * kh * kw) back into x_shape.
+    """The adjoint of :func:`im2col`: add every column of cols (C * kh * kw, N * H_out * W_out) back into x_shape.
 
     A pixel that sits in several receptive fields receives the sum of its
     copies; a pixel of the padding is dropped. For every x and y,
@@ -98,25 +100,25 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, int, int, int], kernel_size: Pa
         raise ValueError(f"x_shape is the shape (N, C, H, W) of the images, got {x_shape!r}")
     N, C, H, W = x_shape
     H_out, W_out = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
-    if cols.shape != (N * H_out * W_out, C * kh * kw):
-        raise ValueError(f"cols must have shape (N * H_out * W_out, C * kh * kw) = "
-                         f"{(N * H_out * W_out, C * kh * kw)} for images of shape {tuple(x_shape)}, got {cols.shape}")
+    if cols.shape != (C * kh * kw, N * H_out * W_out):
+        raise ValueError(f"cols must have shape (C * kh * kw, N * H_out * W_out) = "
+                         f"{(C * kh * kw, N * H_out * W_out)} for images of shape {tuple(x_shape)}, got {cols.shape}")
     ### BEGIN SOLUTION (Task 2)
-    ### HINT 1: im2col copies; its adjoint adds. Undo the reshape to (N, H_out, W_out, C, kh, kw), then for each
-    ###         kernel tap (p, q) add its (N, C, H_out, W_out) block into a zero padded image (N, C, H + 2 ph, W + 2 pw)
-    ###         at the pixels that tap read, and finally cut the padding off.
+    ### HINT 1: im2col copies; its adjoint adds. Undo the reshape to (C, kh, kw, N, H_out, W_out), then for each
+    ###         kernel tap (p, q) add its (C, N, H_out, W_out) block into a zero padded image at the pixels that tap
+    ###         read, and finally cut the padding off and put the batch axis first again.
     ### HINT 2: Tap (p, q) read the strided grid starting at (p * dh, q * dw) with steps (sh, sw): add into
     ###         xpad[:, :, p*dh : p*dh + sh*(H_out-1) + 1 : sh, q*dw : q*dw + sw*(W_out-1) + 1 : sw] with +=, since
     ###         windows overlap. Loop over the kh * kw taps, not over pixels (no np.add.at needed: within one tap
     ###         no two outputs touch the same pixel).
-    ### HINT 3: blocks = cols.reshape(N, H_out, W_out, C, kh, kw).transpose(0, 3, 4, 5, 1, 2), so blocks[:, :, p, q] is
-    ###         (N, C, H_out, W_out); return xpad[:, :, ph:ph + H, pw:pw + W].
-    blocks = cols.reshape(N, H_out, W_out, C, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, H_out, W_out)
-    xpad = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
+    ### HINT 3: blocks = cols.reshape(C, kh, kw, N, H_out, W_out); xpad = np.zeros((C, N, H + 2 ph, W + 2 pw));
+    ###         return xpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3).
+    blocks = cols.reshape(C, kh, kw, N, H_out, W_out)
+    xpad = np.zeros((C, N, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):
-            xpad[:, :, p * dh:p * dh + sh * (H_out - 1) + 1:sh, q * dw:q * dw + sw * (W_out - 1) + 1:sw] += blocks[:, :, p, q]
-    x = xpad[:, :, ph:ph + H, pw:pw + W]
+            xpad[:, :, p * dh:p * dh + sh * (H_out - 1) + 1:sh, q * dw:q * dw + sw * (W_out - 1) + 1:sw] += blocks[:, p, q]
+    x = np.ascontiguousarray(xpad[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
     ### END SOLUTION
     return x
 
@@ -141,17 +143,17 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     H_out = conv_output_size(x.shape[2], w.shape[2], stride[0], padding[0], dilation[0])
     W_out = conv_output_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
     ### BEGIN SOLUTION (Task 1)
-    ### HINT 1: With cols = im2col(x, ...) (N * H_out * W_out, C_in * kh * kw), every output number is one row of
-    ###         cols dotted with one filter w[o] flattened in the same (c, p, q) order: one matrix product.
-    ### HINT 2: out2d = cols @ w.reshape(C_out, -1).T is (N * H_out * W_out, C_out), rows in (n, i, j) order; add b
-    ###         to every row, reshape to (N, H_out, W_out, C_out) and move the channels to axis 1.
-    ### HINT 3: out = out2d.reshape(N, H_out, W_out, C_out).transpose(0, 3, 1, 2); keep cols for the backward pass:
-    ###         cache = (x.shape, cols, w, b is not None, (kh, kw), stride, padding, dilation).
-    cols = im2col(x, w.shape[2:], stride, padding, dilation)  # (N * H_out * W_out, C_in * kh * kw)
-    out2d = cols @ w.reshape(C_out, -1).T  # (N * H_out * W_out, C_out)
+    ### HINT 1: With cols = im2col(x, ...) (C_in * kh * kw, N * H_out * W_out), every output number is one filter
+    ###         w[o], flattened in the same (c, p, q) order, dotted with one column of cols: one matrix product.
+    ### HINT 2: out2d = w.reshape(C_out, -1) @ cols is (C_out, N * H_out * W_out), columns in (n, i, j) order; add b
+    ###         to every column, reshape to (C_out, N, H_out, W_out) and swap the first two axes.
+    ### HINT 3: out = out2d.reshape(C_out, N, H_out, W_out).transpose(1, 0, 2, 3); keep cols for the backward pass:
+    ###         cache = (x.shape, cols, w, b is not None, w.shape[2:], stride, padding, dilation).
+    cols = im2col(x, w.shape[2:], stride, padding, dilation)  # (C_in * kh * kw, N * H_out * W_out)
+    out2d = w.reshape(C_out, -1) @ cols  # (C_out, N * H_out * W_out)
     if b is not None:
-        out2d += b
-    out = out2d.reshape(N, H_out, W_out, C_out).transpose(0, 3, 1, 2)
+        out2d += b[:, None]
+    out = np.ascontiguousarray(out2d.reshape(C_out, N, H_out, W_out).transpose(1, 0, 2, 3))
     cache = (x.shape, cols, w, b is not None, w.shape[2:], stride, padding, dilation)
     ### END SOLUTION
     return out, cache
@@ -161,17 +163,18 @@ def conv2d_backward(dout: np.ndarray, cache):
     """Given dL/dout (N, C_out, H_out, W_out), return dx (like x), dw (like w) and db (C_out,), or None without a bias."""
     x_shape, cols, w, has_bias, kernel, stride, padding, dilation = cache
     ### BEGIN SOLUTION (Task 2)
-    ### HINT 1: The forward pass was out2d = cols @ W2.T (+ b) with W2 = w.reshape(C_out, -1): a linear layer on
-    ###         the rows of cols (Week 4's backward). Then dcols must go back through im2col to dx: that is col2im,
-    ###         with the same kernel size, stride, padding and dilation as the forward pass.
-    ### HINT 2: Bring dout to the rows' layout first: dout.transpose(0, 2, 3, 1).reshape(-1, C_out). Then
-    ###         dW2 = dout2d.T @ cols, db = dout2d.sum(axis=0), dcols = dout2d @ W2.
+    ### HINT 1: The forward pass was out2d = W2 @ cols (+ b) with W2 = w.reshape(C_out, -1): a linear layer on
+    ###         the columns of cols (Week 4's backward). Then dcols must go back through im2col to dx: that is
+    ###         col2im, with the same kernel size, stride, padding and dilation as the forward pass.
+    ### HINT 2: Bring dout to the columns' layout first: dout.transpose(1, 0, 2, 3).reshape(C_out, -1). Then
+    ###         dW2 = dout2d @ cols.T, db = dout2d.sum(axis=1), dcols = W2.T @ dout2d.
     ### HINT 3: dw = dW2.reshape(w.shape); dx = col2im(dcols, x_shape, kernel, stride, padding, dilation).
     C_out = w.shape[0]
-    dout2d = dout.transpose(0, 2, 3, 1).reshape(-1, C_out)  # (N * H_out * W_out, C_out)
-    dw = (dout2d.T @ cols).reshape(w.shape)
-    db = dout2d.sum(axis=0) if has_bias else None
-    dx = col2im(dout2d @ w.reshape(C_out, -1), x_shape, kernel, stride, padding, dilation)
+    dout2d = dout.transpose(1, 0, 2, 3).reshape(C_out, -1)  # (C_out, N * H_out * W_out)
+    # (cols @ dout2d.T).T is dout2d @ cols.T; OpenBLAS splits this order well over threads (20x faster here)
+    dw = (cols @ dout2d.T).T.reshape(w.shape)
+    db = dout2d.sum(axis=1) if has_bias else None
+    dx = col2im(w.reshape(C_out, -1).T @ dout2d, x_shape, kernel, stride, padding, dilation)
     ### END SOLUTION
     return dx, dw, db
 
@@ -201,10 +204,10 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair | None = N
     N, C, H, W = x.shape
     (ph, pw) = padding
     xpad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-    # each channel on its own: (N * C, 1, H', W') -> rows (N * C * H_out * W_out, kh * kw)
+    # each channel on its own: (N * C, 1, H', W') -> one column per window (kh * kw, N * C * H_out * W_out)
     cols = im2col(xpad.reshape(N * C, 1, *xpad.shape[2:]), kernel, stride, 0, dilation)
-    argmax = cols.argmax(axis=1)  # the first maximum of each window
-    out = cols[np.arange(len(cols)), argmax].reshape(N, C, H_out, W_out)
+    argmax = cols.argmax(axis=0)  # the first maximum of each window
+    out = cols[argmax, np.arange(cols.shape[1])].reshape(N, C, H_out, W_out)
     return out, (x.shape, xpad.shape, argmax, kernel, stride, padding, dilation)
 
 
@@ -217,13 +220,13 @@ def max_pool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
     ### HINT 1: The max of a window depends on one input only, the one that won (the first maximum, as the
     ###         forward pass chose it with argmax): that input gets the whole gradient, the window's others none.
     ###         Overlapping windows may pick the same input: its gradients add up. Which function of Task 2 adds?
-    ### HINT 2: Build dcols of zeros (N * C * H_out * W_out, kh * kw), put dout.ravel() at [row, argmax[row]] for
-    ###         every row, then col2im it back to the padded shape (N * C, 1, H + 2 ph, W + 2 pw), stride and dilation as
+    ### HINT 2: Build dcols of zeros (kh * kw, N * C * H_out * W_out), put dout.ravel() at [argmax[k], k] for
+    ###         every window k, then col2im it back to the padded shape (N * C, 1, H + 2 ph, W + 2 pw), stride and dilation as
     ###         in the forward pass and no padding, and cut the padding off.
-    ### HINT 3: dcols[np.arange(len(argmax)), argmax] = dout.ravel(); dxpad = col2im(dcols, (N * C, 1, *xpad_shape[2:]),
+    ### HINT 3: dcols[argmax, np.arange(argmax.size)] = dout.ravel(); dxpad = col2im(dcols, (N * C, 1, *xpad_shape[2:]),
     ###         kernel, stride, 0, dilation).reshape(xpad_shape); return dxpad[:, :, ph:ph + H, pw:pw + W].
-    dcols = np.zeros((argmax.size, kernel[0] * kernel[1]), dtype=dout.dtype)
-    dcols[np.arange(argmax.size), argmax] = dout.ravel()
+    dcols = np.zeros((kernel[0] * kernel[1], argmax.size), dtype=dout.dtype)
+    dcols[argmax, np.arange(argmax.size)] = dout.ravel()
     dxpad = col2im(dcols, (N * C, 1, *xpad_shape[2:]), kernel, stride, 0, dilation).reshape(xpad_shape)
     dx = dxpad[:, :, ph:ph + H, pw:pw + W]
     ### END SOLUTION
@@ -238,8 +241,8 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair | None = N
     """
     kernel, stride, padding, _, H_out, W_out = _pool_setup(x, kernel_size, stride, padding)
     N, C, H, W = x.shape
-    cols = im2col(x.reshape(N * C, 1, H, W), kernel, stride, padding)  # (N * C * H_out * W_out, kh * kw)
-    out = cols.mean(axis=1).reshape(N, C, H_out, W_out)
+    cols = im2col(x.reshape(N * C, 1, H, W), kernel, stride, padding)  # (kh * kw, N * C * H_out * W_out)
+    out = cols.mean(axis=0).reshape(N, C, H_out, W_out)
     return out, (x.shape, kernel, stride, padding)
 
 
@@ -250,10 +253,10 @@ def avg_pool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
     ### BEGIN SOLUTION (Task 3)
     ### HINT 1: Every input of a window gets 1 / (kh * kw) of the window's gradient, padding included (it is
     ###         dropped afterwards); overlapping windows add up, as in max-pool's backward.
-    ### HINT 2: dcols = np.repeat(dout.reshape(-1, 1) / (kh * kw), kh * kw, axis=1), then col2im with the forward
+    ### HINT 2: dcols = np.repeat(dout.reshape(1, -1) / (kh * kw), kh * kw, axis=0), then col2im with the forward
     ###         pass's kernel, stride and padding, on the shape (N * C, 1, H, W).
     n_taps = kernel[0] * kernel[1]
-    dcols = np.repeat(dout.reshape(-1, 1) / n_taps, n_taps, axis=1)  # (N * C * H_out * W_out, kh * kw)
+    dcols = np.repeat(dout.reshape(1, -1) / n_taps, n_taps, axis=0)  # (kh * kw, N * C * H_out * W_out)
     dx = col2im(dcols, (N * C, 1, H, W), kernel, stride, padding).reshape(x_shape)
     ### END SOLUTION
     return dx

@@ -117,4 +117,4 @@ def test_bad_bias_and_dtype():
     with pytest.raises(ValueError, match="float NumPy array"):
         conv2d_forward(np.zeros((1, 3, 5, 5), dtype=int), np.zeros((4, 3, 3, 3)))
     with pytest.raises(ValueError, match=r"cols must have shape"):
-        col2im(np.zeros((5, 27)), (1, 3, 5, 5), 3)
+        col2im(np.zeros((9, 27)), (1, 3, 5, 5), 3)
