@@ -35,23 +35,6 @@ def built_pages() -> list[str]:
     )
 
 
-#: Known gaps in pages that landed before the accessibility gate reached them. Each is an
-#: xfail(strict=True): the test still runs, and fails the day the page is repaired, so the
-#: entry is removed then. Nothing else may be added here.
-KNOWN_GAPS = {
-    "test_page": {"book/week07_attention_bert.html": "the heads widget's thumbnails lose focus on Enter"},
-    "alt_text": {page: "figures merged without alt text" for page in (
-        "book/capstone_issue_classifier.html", "book/mlops.html", "book/vector_search.html",
-        "book/week07_attention_bert.html")},
-}
-
-
-def pages_for(test: str) -> list:
-    gaps = KNOWN_GAPS[test]
-    return [pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=gaps[page])) if page in gaps else page
-            for page in built_pages()]
-
-
 def wait_for(driver, script: str, timeout: float = 20.0, poll: float = 0.1):
     """Poll a JS expression until it is truthy; return its value (or the last falsy one)."""
     deadline = time.monotonic() + timeout
@@ -166,7 +149,7 @@ def axe() -> str:
         pytest.fail(str(err))
 
 
-@pytest.mark.parametrize("page", pages_for("test_page"))
+@pytest.mark.parametrize("page", built_pages())
 def test_page(driver, base_url, page, axe):
     driver.get_log("browser")  # drop messages from earlier pages
     driver.get(f"{base_url}/{page}")
@@ -209,7 +192,7 @@ def test_page(driver, base_url, page, axe):
     assert not blocking, f"{page}: axe-core finds serious or critical accessibility violations:\n" + describe(blocking)
 
 
-@pytest.mark.parametrize("page", pages_for("alt_text"))
+@pytest.mark.parametrize("page", built_pages())
 def test_every_figure_says_what_it_shows(book_dir: Path, page):
     problems = [f"{img.get('src')}: {alt_problem(img)}"
                 for img in images((book_dir / page).read_text(encoding="utf-8")) if alt_problem(img)]

@@ -91,17 +91,30 @@ function render({ model, el }) {
   const step = (delta) => set("step", Math.min(nTokens() - 1, Math.max(0, model.get("step") + delta)));
   const buttons = h("span", { class: "aim-buttons" }, button("◀", "previous token", () => step(-1)),
     button("▶", "next token", () => step(1)));
-  const view = h("div", { "data-aim-view": "" });
+  // The view holds the drawing, redrawn on every change, and the thumbnails, rebuilt only when the
+  // sentence or layer changes: choosing a head updates them in place, so the focused one keeps focus.
+  const drawing = h("div", {}), thumbsCaption = h("div", { class: "aim-caption" }), thumbs = h("div", {});
+  const view = h("div", { "data-aim-view": "" }, drawing, thumbsCaption, thumbs);
   root.append(h("div", { class: "aim-controls" }, sentenceSelect, layerSelect, headSelect),
     h("div", { class: "aim-controls" }, tokenRange, buttons), view);
+  let thumbsFor = null, thumbsData = null;
+
+  function showHead(head) {
+    thumbs.querySelectorAll(".aim-thumb").forEach((b, hi) => {
+      b.classList.toggle("aim-on", hi === head);
+      b.setAttribute("aria-pressed", hi === head ? "true" : "false");
+    });
+  }
 
   function redraw() {
     const d = data();
     const sen = d.sentences[model.get("sentence")];
     const layer = model.get("layer"), head = model.get("head");
-    view.replaceChildren();
     if (!sen || !sen.attention[layer] || !sen.attention[layer][head]) {
-      view.append(notice("This sentence, layer or head is not in the data.", "warning"));
+      drawing.replaceChildren(notice("This sentence, layer or head is not in the data.", "warning"));
+      thumbsCaption.replaceChildren();
+      thumbs.replaceChildren();
+      thumbsFor = null;
       return;
     }
     headSelect.querySelector("select").value = String(head);
@@ -111,13 +124,19 @@ function render({ model, el }) {
     const weights = sen.attention[layer][head];
     const order = weights[q].map((w, k) => [w, k]).sort((a, b) => b[0] - a[0]).slice(0, 3);
     const hover = (i) => { if (i !== model.get("step")) set("step", i); };
-    view.append(h("div", { class: "aim-caption" },
+    drawing.replaceChildren(h("div", { class: "aim-caption" },
       h("strong", {}, `Layer ${layer + 1}, head ${head + 1}: “${sen.tokens[q]}” attends most to `),
-      order.map(([w, k]) => `“${sen.tokens[k]}” (${fmt(w, 2)})`).join(", "), `. This head: ${sen.notes[layer][head]}.`));
-    view.append(h("div", { class: "aim-attention-row" }, lines(sen.tokens, weights, q, hover),
-      matrix(sen.tokens, weights, q, hover)));
-    view.append(h("div", { class: "aim-caption" }, `All ${d.heads} heads of layer ${layer + 1} (choose one):`));
-    view.append(thumbnails(sen.attention[layer], head, (hi) => set("head", hi)));
+      order.map(([w, k]) => `“${sen.tokens[k]}” (${fmt(w, 2)})`).join(", "), `. This head: ${sen.notes[layer][head]}.`),
+      h("div", { class: "aim-attention-row" }, lines(sen.tokens, weights, q, hover),
+        matrix(sen.tokens, weights, q, hover)));
+    const key = `${model.get("sentence")}/${layer}`;
+    if (key !== thumbsFor || d !== thumbsData) {
+      thumbsCaption.replaceChildren(`All ${d.heads} heads of layer ${layer + 1} (choose one):`);
+      thumbs.replaceChildren(thumbnails(sen.attention[layer], head, (hi) => set("head", hi)));
+      thumbsFor = key;
+      thumbsData = d;
+    }
+    showHead(head);
   }
   watch(model, ["data", "sentence", "layer", "head", "step"], redraw);
 }
