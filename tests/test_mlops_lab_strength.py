@@ -8,6 +8,7 @@ import shutil
 
 from aimastery.config import REPO_ROOT
 from aimastery.labs.hints import without_hints
+from aimastery.labs.expect import silent_asserts
 from aimastery.labs.mutants import apply_edits, uncaught_mutants
 from aimastery.labs.results_cache import ENV as RESULTS_CACHE
 from aimastery.labs.runner import run_lab
@@ -116,3 +117,9 @@ def test_the_psi_test_about_the_bins_fails_alone_when_they_come_from_the_wrong_s
                 for t in report.tests if t.name == BINS_TEST}
     assert outcomes == {f"mlops_mutant{i:02d}": "failed" for i in range(len(binning))}, (
         f"{BINS_TEST} on {dict(enumerate(binning))}: {outcomes or report.render()}")
+
+
+def test_every_check_says_what_was_expected_and_what_came_back():
+    lines = silent_asserts(SOLUTION / "test_lifecycle.py")
+    assert not lines, (f"mlops_lifecycle/test_lifecycle.py: the checks on lines {lines} would fail without a message "
+                       "(a bare assert, np.testing without err_msg, or pytest.raises: use aimastery.labs.expect.must_raise)")

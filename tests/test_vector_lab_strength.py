@@ -5,6 +5,7 @@ tests must fail on every one of them, in the task that owns the mistake.
 """
 
 from aimastery.config import REPO_ROOT
+from aimastery.labs.expect import silent_asserts
 from aimastery.labs.mutants import uncaught_mutants
 
 SOLUTION = REPO_ROOT / "solutions" / "vector_search"
@@ -95,3 +96,9 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 def test_every_mutant_is_caught(tmp_path):
     uncaught = uncaught_mutants(SOLUTION, "vector_lab.py", "test_vector_lab.py", MUTANTS, tmp_path)
     assert not uncaught, f"the vector search lab's tests pass these buggy solutions: {uncaught}"
+
+
+def test_every_check_says_what_was_expected_and_what_came_back():
+    lines = silent_asserts(SOLUTION / "test_vector_lab.py")
+    assert not lines, (f"vector_search/test_vector_lab.py: the checks on lines {lines} would fail without a message "
+                       "(a bare assert, np.testing without err_msg, or pytest.raises: use aimastery.labs.expect.must_raise)")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aimastery.labs.expect import must_raise
 from aimastery.labs.scratch import assert_written_from_scratch
 from aimastery.sysdesign.retrieval import reciprocal_rank_fusion
 from aimastery.vectordb.ann_eval import synthetic_embeddings
@@ -278,7 +279,7 @@ def test_an_entry_point_of_another_tenant_is_never_returned(graph, tenants):
 
 @TASK2
 def test_an_unknown_tenant_is_an_error(graph, tenants):
-    with pytest.raises(ValueError, match="nobody"):
+    with must_raise(ValueError, "tenant_search for 'nobody', a tenant that owns no node", match="nobody"):
         tenant_search(graph, tenants, "nobody", np.ones(DIM), k=3, ef=8)
 
 
@@ -315,11 +316,11 @@ def test_ties_keep_the_order_first_seen():
 
 @TASK3
 def test_bad_arguments_are_errors():
-    with pytest.raises(ValueError, match="one weight per ranking"):
+    with must_raise(ValueError, "two rankings and one weight", match="one weight per ranking"):
         weighted_rrf([["a"], ["b"]], weights=[1.0])
-    with pytest.raises(ValueError, match=">= 0"):
+    with must_raise(ValueError, "a weight of -1", match=">= 0"):
         weighted_rrf([["a"]], weights=[-1.0])
-    with pytest.raises(ValueError, match="repeats.*dup"):
+    with must_raise(ValueError, "the ranking ['dup', 'x', 'dup']", match="repeats.*dup"):
         weighted_rrf([["dup", "x", "dup"]], weights=[1.0])
 
 

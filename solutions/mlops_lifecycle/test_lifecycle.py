@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aimastery.labs.expect import must_raise
 from aimastery.labs.scratch import assert_written_from_scratch
 from aimastery.mlops.drift import psi as course_psi
 from aimastery.mlops.pit import duckdb_asof_join
@@ -199,9 +200,9 @@ def test_equals_the_courses_psi_on_generated_samples(expected, actual, bins):
 @TASK2
 def test_an_empty_sample_is_a_clear_error():
     for expected, actual, which in (([1.0, 2.0], [], "actual"), ([], [1.0], "expected")):
-        with pytest.raises(ValueError) as err:
+        with must_raise(ValueError, f"psi(expected={expected}, actual={actual}): the {which} sample is empty, so a "
+                                    f"ValueError that says which one", match=which):
             psi(expected, actual)
-        assert which in str(err.value), f"the error says which sample is empty ({which!r}); it said: {err.value}"
 
 
 # ----- Task 3
@@ -323,15 +324,16 @@ def test_a_better_version_is_promoted(tmp_path):
 def test_a_refused_version_writes_nothing(tmp_path):
     path = write_registry(tmp_path / "registry.json")
     before = frozen(tmp_path)
-    with pytest.raises(PromotionRefused) as refused:
+    with must_raise(PromotionRefused, "promote(path, 3): version 3 (macro_f1 0.70) is below the floor") as refused:
         promote(path, 3)
-    assert len(refused.value.reasons) >= 2, (f"version 3 breaks the floor and the regression rule: the reasons come "
-                                             f"from your gate_failures; got {refused.value.reasons}")
+    assert len(refused.error.reasons) >= 2, (f"version 3 breaks the floor and the regression rule: the reasons come "
+                                             f"from your gate_failures; got {refused.error.reasons}")
     assert_nothing_written(tmp_path, before, "a refused promotion")
-    with pytest.raises(PromotionRefused):
-        promote(path, 2, min_macro_f1=0.95)  # the gate's settings are passed through
+    with must_raise(PromotionRefused, "promote(path, 2, min_macro_f1=0.95): pass the gate's settings on to "
+                                      "gate_failures, and v2's macro_f1 0.93 is below that floor"):
+        promote(path, 2, min_macro_f1=0.95)
     assert_nothing_written(tmp_path, before, "a promotion refused by min_macro_f1=0.95")
-    with pytest.raises(KeyError):
+    with must_raise(KeyError, "promote(path, 9), a version the registry does not have"):
         promote(path, 9)
     assert_nothing_written(tmp_path, before, "promoting a version the registry does not have")
 
@@ -339,8 +341,10 @@ def test_a_refused_version_writes_nothing(tmp_path):
 @TASK4
 def test_the_gate_compares_with_the_version_in_production_now(tmp_path):
     path = write_registry(tmp_path / "registry.json", production=(1, 2))
-    with pytest.raises(PromotionRefused):
-        promote(path, 4)  # better than v1, but more than 0.01 below v2, which holds production now
+    with must_raise(PromotionRefused, "promote(path, 4) while v2 holds production: v4's macro_f1 0.905 is better "
+                                      "than v1's 0.90 but more than 0.01 below v2's 0.93, and the gate compares "
+                                      "with the version in production now, the last of the alias's list"):
+        promote(path, 4)
     rollback(path)
     got = promote(path, 4)["aliases"]["production"]
     assert got == [1, 4], f"after the rollback to v1, v4 passes against v1: expected production [1, 4]; got {got}"
@@ -374,7 +378,8 @@ def test_writes_replace_the_file_atomically(tmp_path, monkeypatch):
         raise OSError("simulated crash before the rename")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="simulated crash"):
+    with must_raise(OSError, "rollback with os.replace failing (a crash before the rename): write with "
+                             "write_text_atomic, which renames with os.replace", match="simulated crash"):
         rollback(path)
     assert path.read_bytes() == before, "a crash before the rename must leave the old file whole; it changed"
     left = sorted(p.name for p in tmp_path.iterdir())
@@ -393,6 +398,6 @@ def test_rollback_steps_back_one_version(tmp_path):
     assert os.stat(path).st_ino != inode, ("rollback did not replace registry.json by a new file (it kept its "
                                            "inode): write it atomically too (write_text_atomic)")
     before = frozen(tmp_path)
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, "rollback when production has held only [1]: there is nothing to roll back to"):
         rollback(path)
     assert_nothing_written(tmp_path, before, "a rollback with no earlier version")
