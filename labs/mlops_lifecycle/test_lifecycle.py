@@ -166,10 +166,9 @@ def test_the_bins_come_from_the_expected_sample():
     want = by_hand(np.full(10, 0.1), [1e-4] * 5 + [0.2] * 5)
     got = psi(expected, actual)
     assert got == pytest.approx(want, rel=1e-9), (
-        f"the bins are cut at the quantiles of the expected (reference) sample only: here its deciles, "
-        f"9.9, 19.8, ..., 89.1, which give it [0.1] * 10 and the actual sample [1e-4] * 5 + [0.2] * 5, so "
-        f"PSI = {want:.6f}; got {got:.6f}. Bins cut at the actual sample's quantiles, or at those of both "
-        "samples pooled, move with the data they should measure the data against")
+        f"bins from the expected sample only (its deciles 9.9, 19.8, ..., 89.1) give PSI = {want:.6f}; got "
+        f"{got:.6f}. The shares are [0.1] * 10 and [1e-4] * 5 + [0.2] * 5; bins from the actual sample's "
+        "quantiles, or from both samples pooled, give another number")
     got = psi(expected, expected[::-1])
     assert got == pytest.approx(0.0, abs=1e-12), f"the same values in another order have PSI 0; got {got}"
 
