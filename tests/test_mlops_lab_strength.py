@@ -4,11 +4,20 @@ Each mutant is the reference solution with one classic mistake; the lab's
 tests must fail on every one of them, in the task that owns the mistake.
 """
 
+import shutil
 
 from aimastery.config import REPO_ROOT
-from aimastery.labs.mutants import uncaught_mutants
+from aimastery.labs.hints import without_hints
+from aimastery.labs.expect import silent_asserts
+from aimastery.labs.mutants import apply_edits, uncaught_mutants
+from aimastery.labs.results_cache import ENV as RESULTS_CACHE
+from aimastery.labs.runner import run_lab
 
 SOLUTION = REPO_ROOT / "solutions" / "mlops_lifecycle"
+
+COURSE_GATE = ("    from aimastery.mlops.gate import MetricGate\n"
+               "    return MetricGate(min_value=min_macro_f1, max_drop=max_drop, max_class_recall_drop=max_recall_drop)"
+               ".failures(candidate, incumbent)\n")
 
 MUTANTS = {  # name: (the task that must catch it, [(text in the solution, replacement)])
     # Task 1: the point-in-time join
@@ -26,6 +35,11 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
         "    events.sort(key=lambda e: (e[1], e[2]))\n    for key, time, created, value in events:\n")]),
     # Task 2: PSI
     "bins from the actual sample": (2, [("edges = np.unique(np.quantile(expected,", "edges = np.unique(np.quantile(actual,")]),
+    "bins from the pooled data": (2, [("edges = np.unique(np.quantile(expected,",
+                                       "edges = np.unique(np.quantile(np.concatenate([expected, actual]),")]),
+    "the course's PSI, through __import__": (2, [("    e, a = shares(expected), shares(actual)\n",
+                                                  "    return __import__(\"aimastery.mlops.drift\", fromlist=[\"psi\"])"
+                                                  ".psi(expected, actual, bins, eps)\n    e, a = shares(expected), shares(actual)\n")]),
     "equal-width bins": (2, [("edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))",
                               "edges = np.linspace(expected.min(), expected.max(), bins + 1)[1:-1]")]),
     "bins closed on the left": (2, [('np.searchsorted(edges, x, side="left")', 'np.searchsorted(edges, x, side="right")')]),
@@ -43,6 +57,7 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
                                         "if before is None or recall < before - max_recall_drop:")]),
     "first failure only": (3, [("    if incumbent is None:\n        return reasons\n",
                                 "    if incumbent is None or reasons:\n        return reasons\n")]),
+    "the course's MetricGate": (3, [("    reasons = []\n    f1 = candidate[\"macro_f1\"]\n", COURSE_GATE)]),
     # Task 4: promotion and rollback
     "history replaced, not appended": (4, [("state[\"aliases\"][alias] = history + [version]",
                                             "state[\"aliases\"][alias] = [version]")]),
@@ -52,6 +67,20 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     "refusal written anyway": (4, [("    if reasons:\n        raise PromotionRefused(reasons)\n",
                                     "    if reasons:\n        write_text_atomic(path, json.dumps(state, indent=1))\n"
                                     "        raise PromotionRefused(reasons)\n")]),
+    "refusal: the file deleted and written again, the same bytes": (4, [(
+        "    if reasons:\n        raise PromotionRefused(reasons)\n",
+        "    if reasons:\n        text = Path(path).read_text(encoding=\"utf-8\")\n        Path(path).unlink()\n"
+        "        Path(path).write_text(text, encoding=\"utf-8\")\n        raise PromotionRefused(reasons)\n")]),
+    "a backup copy written before the gate is asked": (4, [(
+        "    history = state[\"aliases\"].get(alias, [])\n    incumbent",
+        "    Path(str(path) + \".bak\").write_text(json.dumps(state), encoding=\"utf-8\")\n"
+        "    history = state[\"aliases\"].get(alias, [])\n    incumbent")]),
+    "promotion gated by the course's MetricGate": (4, [(
+        "    reasons = gate_failures(state[\"versions\"][str(version)][\"metrics\"], incumbent, **gate)\n",
+        "    from aimastery.mlops.gate import MetricGate\n"
+        "    names = {\"min_macro_f1\": \"min_value\", \"max_drop\": \"max_drop\", \"max_recall_drop\": \"max_class_recall_drop\"}\n"
+        "    reasons = MetricGate(**{names[k]: v for k, v in gate.items()}).failures(\n"
+        "        state[\"versions\"][str(version)][\"metrics\"], incumbent)\n")]),
     "gate settings dropped": (4, [("gate_failures(state[\"versions\"][str(version)][\"metrics\"], incumbent, **gate)",
                                    "gate_failures(state[\"versions\"][str(version)][\"metrics\"], incumbent)")]),
     "compared with the first production version": (4, [("incumbent = state[\"versions\"][str(history[-1])]",
@@ -67,3 +96,30 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 def test_every_mutant_is_caught(tmp_path):
     uncaught = uncaught_mutants(SOLUTION, "lifecycle.py", "test_lifecycle.py", MUTANTS, tmp_path)
     assert not uncaught, f"the MLOps lab's tests pass these buggy solutions: {uncaught}"
+
+
+BINS_TEST = "test_the_bins_come_from_the_expected_sample"
+
+
+def test_the_psi_test_about_the_bins_fails_alone_when_they_come_from_the_wrong_sample(tmp_path, monkeypatch):
+    """Not only some test of Task 2 catches these: the one whose name promises it (it once passed whatever the bins)."""
+    monkeypatch.delenv(RESULTS_CACHE, raising=False)  # a run of its own
+    source = without_hints((SOLUTION / "lifecycle.py").read_text(encoding="utf-8"), "mlops_lifecycle/lifecycle.py")
+    binning = ("bins from the actual sample", "bins from the pooled data")
+    for i, name in enumerate(binning):
+        lab = tmp_path / f"mlops_mutant{i:02d}"
+        lab.mkdir()
+        (lab / "__init__.py").write_text("", encoding="utf-8")
+        (lab / "lifecycle.py").write_text(apply_edits(source, name, MUTANTS[name][1]), encoding="utf-8")
+        shutil.copy(SOLUTION / "test_lifecycle.py", lab)
+    report = run_lab(tmp_path, task=2, extra_args=("--lab-no-shrink", "-k", BINS_TEST))
+    outcomes = {next(p for p in t.nodeid.split("::")[0].split("/") if p.startswith("mlops_mutant")): t.outcome
+                for t in report.tests if t.name == BINS_TEST}
+    assert outcomes == {f"mlops_mutant{i:02d}": "failed" for i in range(len(binning))}, (
+        f"{BINS_TEST} on {dict(enumerate(binning))}: {outcomes or report.render()}")
+
+
+def test_every_check_says_what_was_expected_and_what_came_back():
+    lines = silent_asserts(SOLUTION / "test_lifecycle.py")
+    assert not lines, (f"mlops_lifecycle/test_lifecycle.py: the checks on lines {lines} would fail without a message "
+                       "(a bare assert, np.testing without err_msg, or pytest.raises: use aimastery.labs.expect.must_raise)")

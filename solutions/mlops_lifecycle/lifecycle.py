@@ -12,7 +12,10 @@ book/mlops.md. Here you write:
 
 Only the standard library, NumPy and ``aimastery.atomic`` here: the tests
 compare your join with DuckDB's ``ASOF JOIN`` and your PSI with the
-course's, so calling those would prove nothing.
+course's, so calling those would prove nothing. They check the imports of
+every task: no DuckDB, pandas, polars, pyarrow, SQLite (``sqlite3``), SciPy,
+scikit-learn or MLflow, and nothing of the course's ``aimastery`` but
+``aimastery.atomic``.
 ``make lab-check WEEK=mlops`` tells you how far you are.
 """
 
@@ -39,7 +42,7 @@ def point_in_time_join(rows, events, ttl=None):
     with that same time, the one with the largest ``created``. ``None`` when
     the key has no such event, or when ``ttl`` is given and the event is too
     old (``t - event time > ttl``). Returns one answer per row, in the rows'
-    order.
+    order, and leaves the caller's ``events`` list as it was (sort a copy).
     """
     ### BEGIN SOLUTION (Task 1)
     ### HINT 1: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
@@ -72,7 +75,8 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
     """Population stability index of the sample ``actual`` against the reference sample ``expected``.
 
     1. Inner bin edges at the quantiles ``1/bins, 2/bins, ..., (bins-1)/bins``
-       of ``expected`` (``np.quantile``, duplicate edges removed).
+       of ``expected`` (``np.quantile``, duplicate edges removed): of the
+       reference only, not of ``actual`` nor of both samples pooled.
     2. Each sample's share in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
     3. Shares below ``eps`` become ``eps`` (an empty bin would need ln 0);
        then ``sum((a - e) * ln(a / e))`` over the bins, ``e`` the reference's
@@ -107,16 +111,20 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
     Both are score dictionaries measured on the same evaluation set, e.g.
     ``{"macro_f1": 0.91, "recall": {"bug": 0.95, "question": 0.88}}``;
     ``incumbent`` is None when nothing is in production yet. One reason (a
-    string) per broken rule:
+    string) per broken rule, all of them, not only the first:
 
     * ``macro_f1`` below ``min_macro_f1`` (the floor itself passes);
     * ``macro_f1`` more than ``max_drop`` below the incumbent's;
     * for each label, a recall more than ``max_recall_drop`` below the
-      incumbent's recall on that label (name the label in the reason).
+      incumbent's recall on that label (a label the incumbent has no recall
+      for cannot fall).
+
+    A reason names what broke: ``macro_f1`` for the first two rules, the
+    label (e.g. ``bug``) for the third.
     """
     ### BEGIN SOLUTION (Task 3)
     ### HINT 1: Three rules: macro-F1 below the floor; then, only with an incumbent, a macro-F1 drop and a per-label recall drop.
-    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass); name the label in a recall reason.
+    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass), checking every rule; say macro_f1 in the first two reasons, and name the label in a recall reason.
     reasons = []
     f1 = candidate["macro_f1"]
     if f1 < min_macro_f1:
@@ -158,10 +166,14 @@ def promote(path, version, alias="production", **gate):
 
     Raise ``KeyError`` for a version the registry does not have, and
     ``PromotionRefused(reasons)`` when ``gate_failures`` (with the keyword
-    arguments ``gate``) finds any: then the file must stay exactly as it
-    was. Otherwise append ``version`` to the alias's list and write the
-    registry back **atomically** (``write_text_atomic``: a crash mid-write
-    must leave the old file whole). Returns the new state.
+    arguments ``gate``) finds any. Either way nothing is written: not even
+    the same bytes again, and no file created in the folder; the tests check
+    the folder's contents and modification times. Otherwise append
+    ``version`` (an int, as given) to the alias's list (an alias not in the
+    file yet starts empty: then only the gate's floor applies) and write the
+    registry back **atomically** (``write_text_atomic``: a new file renamed
+    over the old one, so that a crash mid-write leaves the old file whole and
+    no temporary file behind). Returns the new state.
     """
     ### BEGIN SOLUTION (Task 4)
     ### HINT 1: Read, check everything, and only then write once, atomically; a refusal writes nothing.
@@ -183,7 +195,8 @@ def promote(path, version, alias="production", **gate):
 def rollback(path, alias="production"):
     """Point ``alias`` back at the version it held before; ``ValueError`` if it never held another.
 
-    Written atomically too. Returns the version that holds the alias now.
+    Written atomically too; a ``ValueError`` writes nothing. Returns the
+    version that holds the alias now.
     """
     ### BEGIN SOLUTION (Task 4)
     ### HINT 1: The alias keeps its history as a list; rollback drops the last entry.
