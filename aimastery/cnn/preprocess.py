@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 
 import numpy as np
 
@@ -172,6 +173,21 @@ def _paste_centred(patch: np.ndarray, side: int) -> np.ndarray:
 def png_to_mnist(data: bytes) -> np.ndarray:
     """The bytes of a PNG upload -> a float32 (28, 28) MNIST-style digit in [0, 1], or :class:`ImageRejected`."""
     return to_mnist(decode_png(data))
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    """One PNG chunk: its length, its type, the body and the CRC-32 of type and body."""
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def solid_png(width: int, height: int, grey: int = 0) -> bytes:
+    """A valid 8-bit greyscale PNG of one shade, written row by row without holding its pixels: 50 megapixels
+    in about 50 kB. For tests and the chapter: the decompression bomb a service must refuse from its header."""
+    z = zlib.compressobj(9)
+    row = bytes([0]) + bytes([grey]) * width  # filter type 0, then the pixels
+    idat = b"".join(z.compress(row) for _ in range(height)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8 bits, greyscale, no interlace
+    return PNG_SIGNATURE + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def to_png(image: np.ndarray) -> bytes:

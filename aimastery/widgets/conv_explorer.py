@@ -62,12 +62,17 @@ def padding_for(mode: str, k: int) -> int:
     return k // 2 if mode == "same" else 0
 
 
-def mnist_examples(indices: tuple[int, ...] = (0, 1, 3)) -> dict[str, np.ndarray]:
-    """MNIST test digits by index (a 7, a 2 and a 0 by default), named by their label: {name: (28, 28) in [0, 1]}."""
-    from aimastery.data.mnist import load_mnist
+def mnist_examples(mnist=None, indices: tuple[int, ...] = (0, 1, 3)) -> dict[str, np.ndarray]:
+    """MNIST test digits by index (a 7, a 2 and a 0 by default), named by their label: {name: (28, 28) in [0, 1]}.
 
-    data = load_mnist(flatten=False)
-    return {f"a {data.y_test[i]} (MNIST test digit #{i})": data.X_test[i] for i in indices}
+    ``mnist``: what :func:`aimastery.data.mnist.load_mnist` returned (flattened or not); loaded if None.
+    """
+    if mnist is None:
+        from aimastery.data.mnist import load_mnist
+
+        mnist = load_mnist(flatten=False)
+    return {f"a {mnist.y_test[i]} (MNIST test digit #{i})": np.asarray(mnist.X_test[i]).reshape(28, 28)
+            for i in indices}
 
 
 def square(side: int = 16, inner: int = 8) -> np.ndarray:
@@ -76,6 +81,11 @@ def square(side: int = 16, inner: int = 8) -> np.ndarray:
     start = (side - inner) // 2
     image[start:start + inner, start:start + inner] = 1.0
     return image
+
+
+def default_images(mnist=None) -> dict[str, np.ndarray]:
+    """Three MNIST test digits (:func:`mnist_examples`) and a square."""
+    return {**mnist_examples(mnist), "a square": square()}
 
 
 def first_layer_kernels(model, n: int = 4) -> dict[str, Kernel]:
@@ -120,14 +130,14 @@ def compute_conv_explorer(images: Mapping[str, np.ndarray] | None = None,
                           builtin_kernels: bool = True) -> dict:
     """Everything the widget shows, as plain JSON-able data.
 
-    ``images``: {name: (H, W) in [0, 1]}, default three MNIST test digits
-    and a square. ``kernels``: extra named kernels, (k, k) arrays or
+    ``images``: {name: (H, W) in [0, 1]}, default :func:`default_images`
+    (three MNIST test digits and a square). ``kernels``: extra named kernels, (k, k) arrays or
     :class:`Kernel` with a bias (e.g. :func:`first_layer_kernels`), listed
     after :data:`KERNELS` (or alone, with ``builtin_kernels=False``).
     Pixels are stored to 3 decimals and weights to 4; the feature maps are
     computed from what is stored, in Python and in the page alike.
     """
-    images = dict(images) if images is not None else {**mnist_examples(), "a square": square()}
+    images = dict(images) if images is not None else default_images()
     named = {**(KERNELS if builtin_kernels else {}), **dict(kernels or {})}
     if not images or not named:
         raise ValueError("compute_conv_explorer needs at least one image and one kernel")

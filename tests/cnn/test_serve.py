@@ -19,12 +19,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from aimastery.capstone.server import free_port, http_get
 from aimastery.cnn.export import WEIGHTS, load_classifier
-from aimastery.cnn.preprocess import MAX_PIXELS, PNG_ACCEPTED, png_to_mnist, to_png
+from aimastery.cnn.preprocess import MAX_PIXELS, PNG_ACCEPTED, png_to_mnist, solid_png, to_png
 from aimastery.cnn.serve import MAX_UPLOAD_BYTES, UPLOAD_ACCEPTED, DigitSettings, create_app, main
 from aimastery.config import REPO_ROOT
 from aimastery.testing import one_torch_thread  # noqa: F401 (autouse fixture)
 
-from .test_preprocess import bomb, png_bytes
+from .test_preprocess import png_bytes
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_unusable_files_are_a_422_saying_what_is_accepted(client, data, kind, sa
 
 
 def test_a_decompression_bomb_is_refused_quickly(client):
-    data = bomb(8_000, 8_000)  # 64 megapixels in about 70 kB
+    data = solid_png(8_000, 8_000)  # 64 megapixels in about 70 kB
     start = time.perf_counter()
     p = problem(upload(client, data), 422, "too_many_pixels")
     assert time.perf_counter() - start < 1.0 and "8,000 x 8,000" in p["msg"]

@@ -184,6 +184,9 @@ function render({ model, el }) {
       + `${st.wOut} columns.`;
     drawing.replaceChildren(draw(st, cached.map, at));
     sums.replaceChildren(arithmetic(at, st.w, st.bias));
+    view.setAttribute("data-aim-result", JSON.stringify({ image: model.get("image"), kernel: model.get("kernel"),
+      stride: model.get("stride"), padding: model.get("padding"), step, row: at.row, col: at.col, value: at.value,
+      rows: st.hOut, cols: st.wOut }));  // what is drawn, for the browser test
   }
   watch(model, ["data", "image", "kernel", "stride", "padding", "step"], redraw);
   // the settings in the URL: #conv<n>=image:0,kernel:2,stride:0,padding:1,step:40
