@@ -132,7 +132,9 @@ def test_figure(data):
 def test_widget(data):
     widget = conv_explorer_widget(data, image=1, kernel=2)
     assert isinstance(widget, ConvExplorerWidget) and (widget.image, widget.kernel) == (1, 2)
-    assert widget.step == 13 * 26 + 13  # the window opens in the middle of the 26 x 26 positions
+    out = np.abs(feature_map(data, 1, 2)).ravel()  # the window opens where the kernel first meets the ink
+    assert out[widget.step] >= 0.5 * out.max() and (out[:widget.step] < 0.5 * out.max()).all()
+    assert conv_explorer_widget(data, step=5).step == 5
     assert "data-aim-widget" in widget._esm and "data-aim-control" in widget._esm and "syncWithUrl" in widget._esm
     with pytest.raises(ValueError, match="step is 0 to 675"):
         conv_explorer_widget(data, step=676)

@@ -29,7 +29,8 @@ image, so the model sees what it was trained on:
    :data:`MIN_CONTRAST` grey levels of the background) is refused;
 4. the box around the ink (pixels above :data:`INK_THRESHOLD`) is cut out
    and resized, keeping its aspect ratio, so that its longer side is 20
-   pixels (bilinear, anti-aliased when shrinking);
+   pixels (shrinking averages the area each new pixel covers, which is
+   anti-aliasing; growing is bilinear);
 5. it is pasted into a black 28x28 image so that its centre of mass falls on
    pixel (14, 14), where MNIST's are (rounded to whole pixels, as theirs
    were, and kept inside the field).
@@ -152,7 +153,10 @@ def _resize_longer_side(image: np.ndarray, side: int) -> np.ndarray:
     h, w = image.shape
     scale = side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))  # Pillow's (width, height)
-    resized = Image.fromarray(image.astype(np.float32)).resize(size, Image.Resampling.BILINEAR)  # mode "F"
+    # shrinking: each new pixel the mean of the area it covers (anti-aliasing, as MNIST's rendering);
+    # growing: bilinear, smoother than repeating pixels
+    how = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    resized = Image.fromarray(image.astype(np.float32)).resize(size, how)  # mode "F"
     return np.clip(np.asarray(resized, dtype=np.float64), 0.0, 1.0)
 
 

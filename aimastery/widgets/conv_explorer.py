@@ -244,13 +244,20 @@ class ConvExplorerWidget(CourseWidget):
     step = traitlets.Int(0).tag(sync=True)  # the output position, in reading order
 
 
+def first_strong_step(data: dict, image: int = 0, kernel: int = 0) -> int:
+    """The first output position (reading order) whose value is at least half the map's largest, in size."""
+    out = np.abs(feature_map(data, image, kernel)).ravel()
+    return int(np.argmax(out >= 0.5 * out.max()))
+
+
 def conv_explorer_widget(data: dict, image: int = 0, kernel: int = 0, step: int | None = None) -> ConvExplorerWidget:
-    """The widget over ``data``, opened at ``image`` and ``kernel``, the window at ``step`` (default: the middle)."""
+    """The widget over ``data``, opened at ``image`` and ``kernel``, with the window at ``step`` (default:
+    :func:`first_strong_step`, where the kernel first meets the image's ink)."""
     if not (0 <= image < len(data["images"]) and 0 <= kernel < len(data["kernels"])):
         raise ValueError(f"image is 0 to {len(data['images']) - 1} and kernel 0 to {len(data['kernels']) - 1}")
     H_out, W_out = output_shape(data, image, kernel)
     if step is None:
-        step = (H_out // 2) * W_out + W_out // 2
+        step = first_strong_step(data, image, kernel)
     if not 0 <= step < H_out * W_out:
         raise ValueError(f"step is 0 to {H_out * W_out - 1} ({H_out} x {W_out} output positions), got {step}")
     return ConvExplorerWidget(data=data, image=image, kernel=kernel, step=step)

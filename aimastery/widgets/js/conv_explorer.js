@@ -110,7 +110,7 @@ function draw(setting, map, at) {
 function arithmetic(at, w, bias) {
   const k = w.length;
   const rows = at.patch.map((r, p) => h("tr", {}, r.map((v, q) => h("td", {},
-    h("span", { class: "aim-muted" }, `${fmt(v, 2)} × ${fmt(w[p][q], 2)}`), h("br"), `= ${fmt(at.products[p][q], 3)}`))));
+    h("span", { class: "aim-muted" }, `${fmt(v, 3)} × ${fmt(w[p][q], 3)}`), h("br"), `= ${fmt(at.products[p][q], 3)}`))));
   const table = h("table", { class: "aim-cm aim-conv-products",
     "aria-label": `the ${k * k} products of the patch's pixels and the kernel's weights` }, h("tbody", {}, rows));
   const total = h("div", {}, `Sum of the ${k * k} products: ${fmt(at.sum, 3)}`,
