@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from aimastery.cnn.train import TrainConfig, as_tensor, evaluate, predict_proba, train
+from aimastery.cnn.train import TrainConfig, as_tensor, evaluate, logits_of, predict_proba, to_channels_last, train
 from aimastery.testing import one_torch_thread  # noqa: F401 (autouse fixture)
 
 
@@ -77,3 +77,15 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="max_steps"):
         TrainConfig(max_steps=0)
     assert as_tensor(X).shape == (256, 1, 8, 8) and as_tensor(X[:, None]).shape == (256, 1, 8, 8)
+
+
+def test_channels_last_is_a_layout_not_a_different_answer():
+    X, _ = toy(n=64)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(), nn.Linear(108, 2)).eval()
+    x = as_tensor(X)
+    with torch.no_grad():
+        expected = model(x)
+        got = logits_of(model, X)  # the model and the batches in channels_last
+    assert model[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(got, expected, atol=1e-5)
+    assert to_channels_last(x).is_contiguous(memory_format=torch.channels_last) and torch.equal(to_channels_last(x), x)
