@@ -51,3 +51,10 @@ def test_plain_cnn_is_the_small_resnet_without_shortcuts():
     w = SMALL_WIDTHS
     projections = sum(conv_params(a, b, k=1) for a, b in zip(w, w[1:]))
     assert n_parameters(resnet) - n_parameters(plain) == projections
+
+
+def test_mnist_cnn_pools_before_batch_norm_and_relu():
+    kinds = [type(m).__name__ for m in MnistCNN(width=4).features]
+    assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"] * 3
+    two = [type(m).__name__ for m in MnistCNN(width=4, convs=2).features][:7]
+    assert two == ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"]
