@@ -20,7 +20,7 @@ WORKDIR /src
 COPY aimastery/capstone/requirements-train.txt ./
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
  && pip install --no-cache-dir -r requirements-train.txt
-COPY aimastery/__init__.py aimastery/atomic.py aimastery/config.py aimastery/
+COPY aimastery/__init__.py aimastery/artefacts.py aimastery/atomic.py aimastery/config.py aimastery/
 COPY aimastery/capstone/ aimastery/capstone/
 RUN python -m aimastery.capstone train --out /artefacts --quiet \
  && python -m aimastery.capstone verify --artefacts /artefacts
@@ -42,7 +42,7 @@ ENV PATH=/venv/bin:$PATH \
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY --from=serve-deps /venv /venv
-COPY aimastery/__init__.py aimastery/atomic.py aimastery/config.py aimastery/
+COPY aimastery/__init__.py aimastery/artefacts.py aimastery/atomic.py aimastery/config.py aimastery/
 COPY aimastery/capstone/ aimastery/capstone/
 COPY --from=trainer --chown=app:app /artefacts /app/artefacts
 USER app

@@ -36,7 +36,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NOTEBOOK_SOURCES = $(shell grep -l '^kernelspec:' book/*.md book/*/*.md labs/*/*.md solutions/*/*.md 2>/dev/null)
 LAB_NOTEBOOKS = $(patsubst %.md,%.ipynb,$(shell grep -l '^kernelspec:' solutions/*/*.md 2>/dev/null))
 
-.PHONY: help book test serve serve-api jupyter lab-check progress bench notebooks labs lock clean
+.PHONY: help book test serve serve-api serve-digits jupyter lab-check progress bench notebooks labs lock clean
 
 help:
 	@echo "AI Mastery — make targets"
@@ -44,6 +44,7 @@ help:
 	@echo "  make test                everything CI runs: tests, labs, notebooks (nbval), book (-W), browser"
 	@echo "  make serve [PORT=8000]   serve the built book on http://127.0.0.1:PORT"
 	@echo "  make serve-api [PORT=8000]  the capstone's issue classifier API, 2 workers (trains first if needed)"
+	@echo "  make serve-digits [DIR=artefacts/digits] [PORT=8000]  Week 5's digit model API, on an exported model"
 	@echo "  make jupyter             JupyterLab on 127.0.0.1, chapters and labs as notebooks"
 	@echo "  make lab-check WEEK=01   run a lab's tests on your code in labs/, task by task"
 	@echo "  make lab-check WEEK=01 HINT=2  the same, with hint 2 for each task that does not pass"
@@ -110,6 +111,11 @@ serve:
 # workers on 127.0.0.1:PORT; trains the model first when artefacts/capstone is empty.
 serve-api: $(INSTALLED)
 	$(PY) -m aimastery.capstone serve --host 127.0.0.1 --port $(PORT) --workers 2
+
+# Week 5's digit service (book/week05_cnn.md): uvicorn on 127.0.0.1:PORT, serving the model that
+# aimastery.cnn.export.export_classifier wrote to DIR; says how to export one when DIR has none.
+serve-digits: $(INSTALLED)
+	$(PY) -m aimastery.cnn.serve --host 127.0.0.1 --port $(PORT) $(if $(DIR),--artefacts "$(DIR)")
 
 jupyter: $(INSTALLED) notebooks
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir="$(CURDIR)" \

@@ -21,17 +21,16 @@ in, so a reader never sees a half-written set.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from aimastery.atomic import sha256_file
+from aimastery import artefacts as folder
+from aimastery.artefacts import MANIFEST, ArtefactError, write_json
+from aimastery.atomic import sha256_file  # noqa: F401 (part of this module's API: the registry imports it)
 from aimastery.capstone.features import TfidfFeatures
 from aimastery.config import REPO_ROOT
 
@@ -39,7 +38,6 @@ FORMAT = "aimastery-capstone-classifier"
 #: 2: the manifest's model kind names the tensors (version 1 held only the TF-IDF MLP's; still read).
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-MANIFEST = "manifest.json"
 WEIGHTS = "weights.safetensors"
 VOCABULARY = "vocabulary.json"
 LABELS_FILE = "labels.json"
@@ -57,20 +55,6 @@ RETRAIN_HINT = "retrain with `python -m aimastery.capstone train`"
 # Short public reasons (ArtefactError.public): no directory, no hash, no command.
 MISSING = "model artefacts missing"
 BAD_MANIFEST = f"{MANIFEST} is invalid"
-
-
-class ArtefactError(RuntimeError):
-    """Artefacts that are missing, changed since training, or inconsistent.
-
-    ``str(err)`` is for the operator (the log, the command line): the full
-    path, what was found, what to do. ``err.public`` is the short reason an
-    anonymous client may see (the service's ``/ready``): a file name at most,
-    never a directory, a hash or a command.
-    """
-
-    def __init__(self, message: str, public: str = "model artefacts invalid"):
-        super().__init__(message)
-        self.public = public
 
 
 def default_artefacts_dir() -> Path:
@@ -104,32 +88,26 @@ def model_kind(manifest: dict[str, Any]) -> str | None:
     return model.get("kind") if isinstance(model, dict) else None
 
 
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-
-
 def save_artefacts(out_dir: str | Path, *, features: TfidfFeatures, tensors: dict[str, np.ndarray],
                    labels: tuple[str, ...], model: dict[str, Any], training_data: dict[str, Any],
                    metrics: dict[str, Any]) -> dict[str, Any]:
     """Write a complete set of artefacts to ``out_dir`` (replacing what is there); return the manifest."""
     from safetensors.numpy import save_file
 
-    out_dir = Path(out_dir)
     kind = model.get("kind")
     if kind not in MODEL_TENSORS:
         raise ValueError(f"model kind {kind!r} unknown; the kinds are {', '.join(MODEL_TENSORS)}")
     if set(tensors) != set(MODEL_TENSORS[kind]):
         raise ValueError(f"a {kind} model has the tensors {', '.join(MODEL_TENSORS[kind])}; got {', '.join(sorted(tensors))}")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+
+    def write_files(tmp: Path) -> None:
         save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
                   str(tmp / WEIGHTS), metadata={"format": FORMAT})
-        _write_json(tmp / VOCABULARY, features.to_json())
-        _write_json(tmp / LABELS_FILE, list(labels))
-        files = {name: {"sha256": sha256_file(tmp / name), "bytes": (tmp / name).stat().st_size}
-                 for name in REQUIRED_FILES}
-        manifest = {
+        write_json(tmp / VOCABULARY, features.to_json())
+        write_json(tmp / LABELS_FILE, list(labels))
+
+    def make_manifest(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "model_version": f"{kind}-{files[WEIGHTS]['sha256'][:12]}",
@@ -140,35 +118,12 @@ def save_artefacts(out_dir: str | Path, *, features: TfidfFeatures, tensors: dic
             "metrics": metrics,
             "files": files,
         }
-        _write_json(tmp / MANIFEST, manifest)
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the service may run as another user
-        for name in (*REQUIRED_FILES, MANIFEST):
-            os.chmod(tmp / name, 0o644)
-        _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
 
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Put folder ``new`` at ``target``: two renames, the old set removed after."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return folder.save_folder(out_dir, write_files, make_manifest)
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ArtefactError(f"{path}: not valid JSON ({err}); {RETRAIN_HINT}",
-                            f"{path.name} is not valid JSON") from None
+    return folder.read_json(path, RETRAIN_HINT)
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -191,35 +146,15 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if model_kind(manifest) not in MODEL_TENSORS:
         raise ArtefactError(f"{path / MANIFEST}: model kind {model_kind(manifest)!r}; this code serves "
                             f"{', '.join(MODEL_TENSORS)}; {RETRAIN_HINT}", "unsupported model kind")
-    files = manifest.get("files")
-    if not isinstance(files, dict) or not isinstance(manifest.get("model_version"), str):
-        raise ArtefactError(f"{path / MANIFEST}: lacks 'files' or 'model_version'; {RETRAIN_HINT}",
-                            BAD_MANIFEST)
-    for name in REQUIRED_FILES:
-        if name not in files:
-            raise ArtefactError(f"{path / MANIFEST}: does not list {name}; {RETRAIN_HINT}", BAD_MANIFEST)
-    for name, entry in files.items():
-        if Path(name).name != name or name in (".", "..", MANIFEST):
-            raise ArtefactError(f"{path / MANIFEST}: lists {name!r}, which is not a file name in this folder",
-                                BAD_MANIFEST)
-        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
-            raise ArtefactError(f"{path / MANIFEST}: no SHA-256 for {name}", BAD_MANIFEST)
+    if not isinstance(manifest.get("model_version"), str):
+        raise ArtefactError(f"{path / MANIFEST}: lacks 'model_version'; {RETRAIN_HINT}", BAD_MANIFEST)
+    folder.check_listed_files(path, manifest, REQUIRED_FILES, RETRAIN_HINT, BAD_MANIFEST)
     return manifest
 
 
 def verify_files(path: str | Path, manifest: dict[str, Any]) -> None:
     """Every file the manifest lists exists and has the SHA-256 it records."""
-    path = Path(path)
-    for name, entry in manifest["files"].items():
-        file = path / name
-        if not file.is_file():
-            raise ArtefactError(f"{file}: missing (the manifest lists it); {RETRAIN_HINT}",
-                                f"model artefact {name} missing")
-        actual = sha256_file(file)
-        if actual != entry["sha256"]:
-            raise ArtefactError(f"{file}: SHA-256 mismatch: the manifest records {entry['sha256'][:16]}..., "
-                                f"the file has {actual[:16]}...; it changed after training; {RETRAIN_HINT}",
-                                f"checksum mismatch in {name}")
+    folder.verify_files(path, manifest, RETRAIN_HINT)
 
 
 def load_artefacts(path: str | Path | None = None) -> Artefacts:

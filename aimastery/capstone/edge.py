@@ -6,7 +6,11 @@ capstone lab (labs/capstone_service/) uses :class:`RequireJSON` and
 :func:`public_problems`.
 
 * :class:`RequireJSON`: ASGI middleware, a 415 for a POST whose body is not
-  declared as UTF-8 JSON, before anything reads the body;
+  declared as UTF-8 JSON, before anything reads the body (the same for any
+  other type: :class:`RequireContentType`; Week 5's digit service, in
+  :mod:`aimastery.cnn.serve`, requires ``multipart/form-data``);
+* :class:`LimitRequestSize`: ASGI middleware, a 413 for a body over the
+  limit, declared or counted as it arrives;
 * :func:`unreadable_body_error`: FastAPI answers a body that ``json.loads``
   cannot even start on (not UTF-8, a 5,000-digit number, 100,000 nested
   arrays) with a bare 400; this turns it into the ``json_invalid`` problem
@@ -14,16 +18,21 @@ capstone lab (labs/capstone_service/) uses :class:`RequireJSON` and
 * :func:`public_problems`: Pydantic's errors as the service shows them, never
   echoing what the client sent (values, or the names of fields it invented)
   and never more than :data:`MAX_PROBLEMS` of them, so that the size of an
-  error response does not grow with the size of the request.
+  error response does not grow with the size of the request;
+* :func:`install_error_handlers`: both of the above as a service's handlers,
+  every 422 saying what its route accepts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 #: At most this many problems in one error response (then one line saying how many more there were).
 MAX_PROBLEMS = 10
@@ -37,13 +46,44 @@ def is_json_content_type(value: str | None) -> bool:
     """``application/json`` or ``application/<anything>+json``, with no charset or ``charset=utf-8``."""
     if value is None:
         return False
-    media_type, *params = (part.strip().lower() for part in value.split(";"))
-    main, _, sub = media_type.partition("/")
+    media, params = media_type(value)
+    main, _, sub = media.partition("/")
     charsets = [p.partition("=")[2].strip('"') for p in params if p.startswith("charset=")]
     return main == "application" and (sub == "json" or sub.endswith("+json")) and charsets in ([], ["utf-8"])
 
 
-class RequireJSON:
+def media_type(value: str | None) -> tuple[str, list[str]]:
+    """A Content-Type's media type and its parameters, lower-cased: ``("multipart/form-data", ["boundary=x"])``."""
+    media, *params = (part.strip().lower() for part in (value or "").split(";"))
+    return media, params
+
+
+class RequireContentType:
+    """ASGI middleware: 415 for a POST to one of ``paths`` whose Content-Type ``accepts`` refuses.
+
+    Runs before anything reads the body. The 415 says what was declared and
+    ``accepted``, what the endpoint takes. A POST with no Content-Type passes
+    only when it declares an empty body (``Content-Length: 0``), which the
+    route's own validation then refuses as missing.
+    """
+
+    def __init__(self, app, paths: Iterable[str], accepts: Callable[[str | None], bool], accepted: str):
+        self.app, self.paths, self.accepts, self.accepted = app, frozenset(paths), accepts, accepted
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
+            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+            declared = headers.get("content-type")
+            empty = declared is None and headers.get("content-length") == "0"
+            if not empty and not self.accepts(declared):
+                shown = "none" if declared is None else ascii(declared[:60])
+                detail = f"the body's Content-Type is {shown}; this endpoint accepts {self.accepted}"
+                await JSONResponse({"detail": detail}, status_code=415)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class RequireJSON(RequireContentType):
     """ASGI middleware: 415 for a POST to one of ``paths`` whose body is not declared as UTF-8 JSON.
 
     Without it FastAPI tries to read a form or plain text as JSON and answers
@@ -53,19 +93,63 @@ class RequireJSON:
     """
 
     def __init__(self, app, paths: Iterable[str]):
-        self.app, self.paths = app, frozenset(paths)
+        super().__init__(app, paths, is_json_content_type, JSON_ACCEPTED)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body passes the limit; FastAPI answers it as a 413."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, f"the request body is over {max_bytes:,} bytes, the most this service accepts")
+
+
+class LimitRequestSize:
+    """ASGI middleware: 413 for a request body over ``max_bytes``.
+
+    A declared Content-Length over the limit is refused before the body is
+    read. A body without one (``Transfer-Encoding: chunked``) is counted as it
+    arrives: ``receive`` is wrapped, and the chunk that passes the limit
+    raises :class:`BodyTooLarge`, so no more than the limit plus one chunk is
+    ever held in memory.
+    """
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
-            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-            declared = headers.get("content-type")
-            empty = declared is None and headers.get("content-length") == "0"
-            if not empty and not is_json_content_type(declared):
-                shown = "none" if declared is None else ascii(declared[:60])
-                detail = f"the body's Content-Type is {shown}; this endpoint accepts {JSON_ACCEPTED}"
-                await JSONResponse({"detail": detail}, status_code=415)(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                await self._refuse(scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        received, started = 0, False
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:  # read outside a route (FastAPI answers those inside one itself)
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send):
+        error = BodyTooLarge(self.max_bytes)
+        await JSONResponse({"detail": error.detail}, status_code=413)(scope, receive, send)
 
 
 def unreadable_body_error(cause: BaseException | None) -> RequestValidationError:
@@ -107,3 +191,23 @@ def public_problems(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         problems.append({"loc": ["body"], "msg": f"and {extra:,} more problems (the first {MAX_PROBLEMS} are listed)",
                          "type": "too_many_errors"})
     return problems
+
+
+def install_error_handlers(app: FastAPI, accepted: dict[str, str],
+                           unreadable: Callable[[StarletteHTTPException], RequestValidationError]) -> None:
+    """Answer validation errors with :func:`public_problems` and what the route accepts (``accepted``:
+    route -> text), and FastAPI's bare 400 for a body it could not parse on one of those routes with
+    the 422 that ``unreadable(exc)`` describes."""
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Never echo the input back (it may be huge, or not even encodable): where, what, which rule.
+        route = getattr(request.scope.get("route"), "path", request.url.path)
+        return JSONResponse({"detail": public_problems(exc.errors()),
+                             "accepted": accepted.get(route, "see the OpenAPI schema")}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and request.url.path in accepted:
+            return await validation_error(request, unreadable(exc))
+        return await http_exception_handler(request, exc)

@@ -42,9 +42,13 @@ class PredictionMonitor(Protocol):
 
 
 class ServiceMetrics:
-    """The service's metrics, in a registry of their own (one per app), and an optional monitor."""
+    """The service's metrics, in a registry of their own (one per app), and an optional monitor.
 
-    def __init__(self, monitor: PredictionMonitor | None = None) -> None:
+    ``predicted`` names what the service classifies, in the help text of the
+    ``predictions`` counter (Week 5's digit service counts "Digits").
+    """
+
+    def __init__(self, monitor: PredictionMonitor | None = None, *, predicted: str = "Issues") -> None:
         disable_created_metrics()  # no *_created series: multiprocess mode has none either
         self.registry = CollectorRegistry()
         labels = ["method", "route", "status"]
@@ -53,7 +57,7 @@ class ServiceMetrics:
         self.latency = Histogram("http_request_duration_seconds",
                                  "Time from request to response, by method, route and status code.",
                                  labels, buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.predictions = Counter("predictions", "Issues classified, by predicted label.", ["label"],
+        self.predictions = Counter("predictions", f"{predicted} classified, by predicted label.", ["label"],
                                    registry=self.registry)
         self.model_load_seconds = Gauge("model_load_seconds",
                                         "Seconds a worker took to load and verify the model (slowest worker).",

@@ -38,22 +38,22 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import aimastery
 from aimastery.capstone.artefacts import ArtefactError, default_artefacts_dir
-from aimastery.capstone.edge import JSON_ACCEPTED, RequireJSON, public_problems, unreadable_body_error
+from aimastery.capstone.edge import (  # noqa: F401 (BodyTooLarge, LimitRequestSize: imported from here by the lab)
+    JSON_ACCEPTED, BodyTooLarge, LimitRequestSize, RequireJSON, install_error_handlers, unreadable_body_error,
+)
 from aimastery.capstone.metrics import MetricsMiddleware, PredictionMonitor, ServiceMetrics, mark_worker_dead
 from aimastery.capstone.predictor import Predictor
 from aimastery.capstone.schemas import (
@@ -82,81 +82,61 @@ class Settings:
 
 @dataclass
 class ModelState:
-    """What the worker loaded at start-up: a predictor, or the reason there is none."""
+    """What the worker loaded at start-up: a predictor (anything with a ``version``), or the reason there is none."""
 
-    predictor: Predictor | None = None
+    predictor: Any = None
     error: str | None = "the model has not been loaded yet (the service is starting)"
     loaded_at: str | None = None
     load_seconds: float = 0.0
 
     @classmethod
-    def load(cls, path: Path) -> ModelState:
+    def load(cls, path: Path, loader: Callable[[Path], Any] | None = None,
+             logger: logging.Logger = log) -> ModelState:
+        """``loader(path)`` (default: the issue classifier's), timed; an :class:`ArtefactError` becomes the reason."""
         start = time.perf_counter()
         try:
-            predictor = Predictor.load(path)
+            predictor = (loader or Predictor.load)(path)
         except ArtefactError as err:
             # The operator reads the whole story in the log; an anonymous client on /ready
             # gets the short reason: no directory, no hash, no command to run.
-            log.error("no model loaded from the artefacts: %s", err)
+            logger.error("no model loaded from the artefacts: %s", err)
             return cls(error=f"{err.public} (details in the server log)")
         return cls(predictor, None, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                    time.perf_counter() - start)
 
 
-class BodyTooLarge(HTTPException):
-    """Raised from ``receive`` once a body passes the limit; FastAPI answers it as a 413."""
+def require_model(request: Request) -> Any:
+    """The loaded predictor, or a 503 that says why there is none."""
+    state: ModelState = request.app.state.model
+    if state.predictor is None:
+        raise HTTPException(503, f"no model loaded: {state.error}")
+    return state.predictor
 
-    def __init__(self, max_bytes: int):
-        super().__init__(413, f"the request body is over {max_bytes:,} bytes, the most this service accepts")
 
+def add_operations_routes(app: FastAPI, metrics: ServiceMetrics) -> None:
+    """``GET /health``, ``GET /ready`` and ``GET /metrics``, for probes and scrapers (``app.state.model``
+    holds the :class:`ModelState`)."""
 
-class LimitRequestSize:
-    """ASGI middleware: 413 for a request body over ``max_bytes``.
+    @app.get("/health", response_model=HealthOut, tags=["operations"])
+    async def health() -> HealthOut:
+        """Liveness: the process answers. Says nothing about the model."""
+        return HealthOut()
 
-    A declared Content-Length over the limit is refused before the body is
-    read. A body without one (``Transfer-Encoding: chunked``) is counted as it
-    arrives: ``receive`` is wrapped, and the chunk that passes the limit
-    raises :class:`BodyTooLarge`, so no more than the limit plus one chunk is
-    ever held in memory.
-    """
+    @app.get("/ready", response_model=ReadyOut, tags=["operations"],
+             responses={503: {"model": ReadyOut, "description": "Not ready: the reason says why."}})
+    async def ready(request: Request):
+        """Readiness: 200 once the model is loaded and verified, 503 with the reason otherwise."""
+        state: ModelState = request.app.state.model
+        if state.predictor is None:
+            return JSONResponse(ReadyOut(ready=False, reason=state.error).model_dump(), status_code=503)
+        return ReadyOut(ready=True, model_version=state.predictor.version)
 
-    def __init__(self, app, max_bytes: int = MAX_REQUEST_BYTES):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-        received, started = 0, False
-
-        async def counting_receive():
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
-            return message
-
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:  # read outside a route (FastAPI answers those inside one itself)
-            if started:
-                raise
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope, receive, send):
-        error = BodyTooLarge(self.max_bytes)
-        await JSONResponse({"detail": error.detail}, status_code=413)(scope, receive, send)
+    @app.get("/metrics", tags=["operations"], response_class=Response,
+             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}})
+    async def prometheus_metrics() -> Response:
+        """Prometheus metrics: requests and latency by route and status, predictions by label, model load time."""
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
 
 ERRORS = {401: {"model": ErrorOut, "description": f"Missing or wrong {API_KEY_HEADER} (when a key is set)."},
@@ -204,44 +184,13 @@ def create_app(settings: Settings | None = None, *, monitor: PredictionMonitor |
             raise HTTPException(401, f"missing or wrong {API_KEY_HEADER} header",
                                 headers={"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'})
 
-    def require_model(request: Request) -> Predictor:
-        state: ModelState = request.app.state.model
-        if state.predictor is None:
-            raise HTTPException(503, f"no model loaded: {state.error}")
-        return state.predictor
-
     # The schema declares the key only when one is set: without it, the API is open, and says so.
     auth = [Depends(require_api_key)] if settings.api_key else []
     errors = ERRORS if settings.api_key else {k: v for k, v in ERRORS.items() if k != 401}
-    accepted = {"/predict": ISSUE_ACCEPTS, "/predict/batch": BATCH_ACCEPTS}
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Never echo the input back (it may be huge, or not even encodable): where, what, which rule.
-        route = getattr(request.scope.get("route"), "path", request.url.path)
-        return JSONResponse({"detail": public_problems(exc.errors()),
-                             "accepted": accepted.get(route, "see the OpenAPI schema")}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # FastAPI's bare 400 for a body json.loads cannot start on: the same 422 as any broken JSON
-        if exc.status_code == 400 and request.url.path in accepted:
-            return await validation_error(request, unreadable_body_error(exc.__cause__))
-        return await http_exception_handler(request, exc)
-
-    @app.get("/health", response_model=HealthOut, tags=["operations"])
-    async def health() -> HealthOut:
-        """Liveness: the process answers. Says nothing about the model."""
-        return HealthOut()
-
-    @app.get("/ready", response_model=ReadyOut, tags=["operations"],
-             responses={503: {"model": ReadyOut, "description": "Not ready: the reason says why."}})
-    async def ready(request: Request):
-        """Readiness: 200 once the model is loaded and verified, 503 with the reason otherwise."""
-        state: ModelState = request.app.state.model
-        if state.predictor is None:
-            return JSONResponse(ReadyOut(ready=False, reason=state.error).model_dump(), status_code=503)
-        return ReadyOut(ready=True, model_version=state.predictor.version)
+    # FastAPI's bare 400 for a body json.loads cannot start on: the same 422 as any broken JSON
+    install_error_handlers(app, {"/predict": ISSUE_ACCEPTS, "/predict/batch": BATCH_ACCEPTS},
+                           lambda exc: unreadable_body_error(exc.__cause__))
+    add_operations_routes(app, metrics)
 
     @app.get("/model", response_model=ModelOut, responses=errors, tags=["model"], dependencies=auth)
     async def model_info(request: Request) -> ModelOut:
@@ -285,12 +234,5 @@ def create_app(settings: Settings | None = None, *, monitor: PredictionMonitor |
             metrics.count_prediction(issue.title, issue.body, result.label)
         return BatchOut(predictions=[LabelledOut(label=r.label, probabilities=r.probabilities) for r in results],
                         model_version=predictor.version, latency_ms=round(latency_ms, 4))
-
-    @app.get("/metrics", tags=["operations"], response_class=Response,
-             responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}})
-    async def prometheus_metrics() -> Response:
-        """Prometheus metrics: requests and latency by route and status, predictions by label, model load time."""
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
 
     return app
