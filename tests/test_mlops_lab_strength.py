@@ -9,7 +9,7 @@ import shutil
 from aimastery.config import REPO_ROOT
 from aimastery.labs.hints import without_hints
 from aimastery.labs.expect import silent_asserts
-from aimastery.labs.mutants import apply_edits, uncaught_mutants
+from aimastery.labs.mutants import apply_edits, rejected_variants, uncaught_mutants
 from aimastery.labs.results_cache import ENV as RESULTS_CACHE
 from aimastery.labs.runner import run_lab
 
@@ -40,7 +40,7 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     "the course's PSI, through __import__": (2, [("    e, a = shares(expected), shares(actual)\n",
                                                   "    return __import__(\"aimastery.mlops.drift\", fromlist=[\"psi\"])"
                                                   ".psi(expected, actual, bins, eps)\n    e, a = shares(expected), shares(actual)\n")]),
-    "equal-width bins": (2, [("edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))",
+    "equal-width bins": (2, [("edges = np.unique(np.quantile(expected, positions))",
                               "edges = np.linspace(expected.min(), expected.max(), bins + 1)[1:-1]")]),
     "bins closed on the left": (2, [('np.searchsorted(edges, x, side="left")', 'np.searchsorted(edges, x, side="right")')]),
     "no eps for empty bins": (2, [("return np.clip(counts / x.size, eps, None)", "return counts / x.size")]),
@@ -92,10 +92,31 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 }
 
 
+POSITIONS = ("    positions = np.arange(1, bins) / bins  # 1/b, ..., (b-1)/b: (bins - 1,)\n"
+             "    edges = np.unique(np.quantile(expected, positions))\n")
+
+# right answers written another way: every test of their task must pass them
+VARIANTS = {
+    # Task 2: the quantile positions, as a learner may write them (each rounds some i/b differently)
+    "positions from np.linspace": (2, [(POSITIONS, "    edges = np.unique(np.quantile(expected, "
+                                                   "np.linspace(0, 1, bins + 1)[1:-1]))\n")]),
+    "positions i / bins in a list": (2, [(POSITIONS, "    edges = np.unique(np.quantile(expected, "
+                                                     "[i / bins for i in range(1, bins)]))\n")]),
+    "np.percentile at 100 * i / bins": (2, [(POSITIONS, "    edges = np.unique(np.percentile(expected, "
+                                                        "100 * np.arange(1, bins) / bins))\n")]),
+    "np.percentile at linspace(0, 100)": (2, [(POSITIONS, "    edges = np.unique(np.percentile(expected, "
+                                                          "np.linspace(0, 100, bins + 1)[1:-1]))\n")]),
+}
+
 
 def test_every_mutant_is_caught(tmp_path):
     uncaught = uncaught_mutants(SOLUTION, "lifecycle.py", "test_lifecycle.py", MUTANTS, tmp_path)
     assert not uncaught, f"the MLOps lab's tests pass these buggy solutions: {uncaught}"
+
+
+def test_every_right_variant_passes(tmp_path):
+    rejected = rejected_variants(SOLUTION, "lifecycle.py", "test_lifecycle.py", VARIANTS, tmp_path)
+    assert not rejected, f"the MLOps lab's tests refuse these correct solutions: {rejected}"
 
 
 BINS_TEST = "test_the_bins_come_from_the_expected_sample"
@@ -123,3 +144,18 @@ def test_every_check_says_what_was_expected_and_what_came_back():
     lines = silent_asserts(SOLUTION / "test_lifecycle.py")
     assert not lines, (f"mlops_lifecycle/test_lifecycle.py: the checks on lines {lines} would fail without a message "
                        "(a bare assert, np.testing without err_msg, or pytest.raises: use aimastery.labs.expect.must_raise)")
+
+
+def test_the_edge_cases_tell_the_ways_of_writing_the_positions_apart():
+    """The fixed cases of Task 2 are adversarial: each way of writing the positions but the course's own gives,
+    on one of them at least, another PSI than the course's. A test that took the course's number only would
+    refuse every variant above."""
+    import numpy as np
+
+    from aimastery.mlops.drift import psi, psi_with_edges
+    from solutions.mlops_lifecycle.test_lifecycle import EDGE_ON_A_VALUE, POSITIONS
+
+    for how, at in list(POSITIONS.items())[1:]:
+        differs = [case for case in EDGE_ON_A_VALUE if abs(psi(*case) - psi_with_edges(
+            case[0], case[1], np.unique(np.quantile(np.asarray(case[0], dtype=float), at(case[2]))))) > 1e-9]
+        assert differs, f"no case of EDGE_ON_A_VALUE where {how} gives another PSI than the course's"

@@ -59,7 +59,10 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     1. Inner bin edges at the quantiles ``1/bins, 2/bins, ..., (bins-1)/bins``
        of ``expected`` (``np.quantile``, duplicate edges removed): of the
-       reference only, not of ``actual`` nor of both samples pooled.
+       reference only, not of ``actual`` nor of both samples pooled. The
+       course writes the positions ``np.arange(1, bins) / bins``; the tests
+       also accept ``np.linspace(0, 1, bins + 1)[1:-1]`` and the
+       ``np.percentile`` forms, which can round an edge one ULP lower.
     2. Each sample's share in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
     3. Shares below ``eps`` become ``eps`` (an empty bin would need ln 0);
        then ``sum((a - e) * ln(a / e))`` over the bins, ``e`` the reference's

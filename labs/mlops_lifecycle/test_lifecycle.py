@@ -6,7 +6,9 @@ The tasks build on each other only in Task 4 (promote calls your gate): do them 
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from aimastery.labs.expect import must_raise
 from aimastery.labs.scratch import assert_written_from_scratch
-from aimastery.mlops.drift import psi as course_psi
+from aimastery.mlops.drift import psi_with_edges
 from aimastery.mlops.pit import duckdb_asof_join
 
 from . import lifecycle
@@ -186,14 +188,78 @@ def test_an_empty_bin_counts_as_eps():
                                                     f"and larger than {got:.4f} (eps=1e-4); got {smaller}")
 
 
+# The positions 1/b, ..., (b-1)/b can be written several ways, and they round differently: linspace's 5/7 is
+# one ULP below np.arange(1, 7)[4] / 7. On a sample with a value exactly at that quantile, the lower position puts
+# the edge just below the value (0.9999999999999982, not 1.0) and moves it a bin up. The course writes
+# np.arange(1, bins) / bins; a PSI that equals the course's at any of these positions is right.
+POSITIONS = {  # how it is written -> the positions np.quantile sees (np.percentile divides by 100)
+    "np.quantile(expected, np.arange(1, bins) / bins)": lambda b: np.arange(1, b) / b,
+    "np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1])": lambda b: np.linspace(0, 1, b + 1)[1:-1],
+    "np.percentile(expected, 100 * np.arange(1, bins) / bins)": lambda b: np.true_divide(100 * np.arange(1, b) / b, 100),
+    "np.percentile(expected, np.linspace(0, 100, bins + 1)[1:-1])": lambda b: np.true_divide(
+        np.linspace(0, 100, b + 1)[1:-1], 100),
+}
+QUANTILE_FUNCTIONS = ("quantile", "percentile", "nanquantile", "nanpercentile")
+
+
+@contextmanager
+def quantile_calls():
+    """What np.quantile and np.percentile return while the block runs: a learner's raw bin edges."""
+    calls = []
+
+    def spy(name, real):
+        def recorded(*args, **kwargs):
+            out = real(*args, **kwargs)
+            calls.append((name, [float(v) for v in np.ravel(out)]))
+            return out
+        return recorded
+
+    with mock.patch.multiple(np, **{name: spy(name, getattr(np, name)) for name in QUANTILE_FUNCTIONS}):
+        yield calls
+
+
+def assert_psi_is_the_courses(expected, actual, bins):
+    got = psi(expected, actual, bins=bins)
+    x = np.asarray(expected, dtype=float)
+    wants = {how: psi_with_edges(x, actual, np.unique(np.quantile(x, at(bins)))) for how, at in POSITIONS.items()}
+    if any(got == pytest.approx(want, rel=1e-9, abs=1e-12) for want in wants.values()):
+        return
+    with quantile_calls() as calls:  # run yours again, to show where its edges differ
+        psi(expected, actual, bins=bins)
+    yours = (f"yours (np.{calls[0][0]}) are {calls[0][1]}" if calls else
+             "yours cannot be shown: your psi called neither np.quantile nor np.percentile")
+    course_how = next(iter(POSITIONS))
+    course_edges = [float(v) for v in np.quantile(x, POSITIONS[course_how](bins))]
+    others = sorted(set(wants.values()) - {wants[course_how]})
+    assert False, (f"psi(expected={list(expected)}, actual={list(actual)}, bins={bins}) is {wants[course_how]!r} by "
+                   f"the course's; yours gave {got!r}. The inner edges before np.unique: the course's "
+                   f"({course_how}) are {course_edges}; {yours}"
+                   + (f". The linspace and np.percentile forms of the positions, accepted too, give {others} here"
+                      if others else ""))
+
+
 @TASK2
 @settings(max_examples=60)
 @given(st.lists(st.integers(0, 30), min_size=5, max_size=120), st.lists(st.integers(0, 40), min_size=1, max_size=80),
        st.integers(2, 12))
 def test_equals_the_courses_psi_on_generated_samples(expected, actual, bins):
-    got, want = psi(expected, actual, bins=bins), course_psi(expected, actual, bins=bins)
-    assert got == pytest.approx(want, rel=1e-9, abs=1e-12), \
-        f"psi(expected={expected}, actual={actual}, bins={bins}) is {want!r} by the course's; yours gave {got!r}"
+    assert_psi_is_the_courses(expected, actual, bins)
+
+
+EDGE_ON_A_VALUE = [  # (expected, actual, bins) where the ways of writing the positions give different PSIs
+    ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2], [0], 7),  # linspace's 5/7 puts an edge at 0.9999999999999982
+    ([0, 1, 1, 1, 3, 3, 3], [2], 12),
+    ([0, 0, 2, 2, 2, 3, 3], [1, 1, 3], 9),
+    ([0, 0, 0, 1, 1, 1, 1, 2, 3, 3], [1, 2], 9),
+    ([0, 0, 0, 3, 3], [2], 3),
+    ([0, 0, 0, 0, 3], [1, 1, 3], 6),
+]
+
+
+@TASK2
+def test_edges_one_float_rounding_apart_are_both_right():
+    for expected, actual, bins in EDGE_ON_A_VALUE:
+        assert_psi_is_the_courses(expected, actual, bins)
 
 
 @TASK2

@@ -76,7 +76,10 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     1. Inner bin edges at the quantiles ``1/bins, 2/bins, ..., (bins-1)/bins``
        of ``expected`` (``np.quantile``, duplicate edges removed): of the
-       reference only, not of ``actual`` nor of both samples pooled.
+       reference only, not of ``actual`` nor of both samples pooled. The
+       course writes the positions ``np.arange(1, bins) / bins``; the tests
+       also accept ``np.linspace(0, 1, bins + 1)[1:-1]`` and the
+       ``np.percentile`` forms, which can round an edge one ULP lower.
     2. Each sample's share in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
     3. Shares below ``eps`` become ``eps`` (an empty bin would need ln 0);
        then ``sum((a - e) * ln(a / e))`` over the bins, ``e`` the reference's
@@ -86,12 +89,13 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
     """
     ### BEGIN SOLUTION (Task 2)
     ### HINT 1: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
-    ### HINT 2: Edges: np.quantile of expected at the inner quantiles (np.unique them); shares per bin via np.searchsorted + np.bincount, divided by the sample size, clipped below at eps; refuse an empty sample first.
+    ### HINT 2: Edges: np.quantile(expected, np.arange(1, bins) / bins), then np.unique; shares per bin via np.searchsorted + np.bincount, divided by the sample size, clipped below at eps; refuse an empty sample first.
     expected, actual = np.asarray(expected, dtype=float).ravel(), np.asarray(actual, dtype=float).ravel()
     for name, sample in (("expected", expected), ("actual", actual)):
         if sample.size == 0:
             raise ValueError(f"psi: the {name} sample is empty")
-    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))
+    positions = np.arange(1, bins) / bins  # 1/b, ..., (b-1)/b: (bins - 1,)
+    edges = np.unique(np.quantile(expected, positions))
 
     def shares(x):
         counts = np.bincount(np.searchsorted(edges, x, side="left"), minlength=len(edges) + 1)
