@@ -135,7 +135,7 @@ def tenant_search(graph: Graph, tenants: Sequence[str], tenant: str, q: np.ndarr
     """
     ### BEGIN SOLUTION (Task 2)
     ### HINT 1: Walk the graph exactly as search_layer does, through every node, but only the tenant's nodes may enter the results.
-    ### HINT 2: Unknown tenant -> ValueError; ef = max(ef, k); push every neighbour to the candidates, but push to results only if tenants[node] == tenant; return the k nearest ids.
+    ### HINT 2: Unknown tenant -> ValueError; ef = max(ef, k); a neighbour, whoever owns it, goes onto the candidates by search_layer's rule (fewer than ef results held, or nearer than the worst of them), and onto the results too only if tenants[node] == tenant; return the k nearest ids.
     ### Keep search_layer's stopping rule (results full and the nearest candidate farther than the worst result): a scan of all the tenant's nodes is what this task replaces.
     if tenant not in set(tenants):
         raise ValueError(f"no node belongs to the tenant {tenant!r}")
