@@ -51,10 +51,24 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
                                          "            pass\n")]),
     # Task 3: the gate
     "the floor itself fails": (3, [("if f1 < min_macro_f1:", "if f1 <= min_macro_f1:")]),
-    "no margin for noise": (3, [("if f1 < incumbent[\"macro_f1\"] - max_drop:", "if f1 < incumbent[\"macro_f1\"]:")]),
-    "per-label recall unchecked": (3, [("recall < before - max_recall_drop", "False")]),
-    "a new label fails the gate": (3, [("if before is not None and recall < before - max_recall_drop:",
-                                        "if before is None or recall < before - max_recall_drop:")]),
+    "no margin for noise": (3, [("if incumbent[\"macro_f1\"] - f1 > max_drop + GATE_TOLERANCE:",
+                                 "if f1 < incumbent[\"macro_f1\"]:")]),
+    "macro_f1 drop: a plain subtraction, no tolerance": (3, [(
+        "if incumbent[\"macro_f1\"] - f1 > max_drop + GATE_TOLERANCE:", "if incumbent[\"macro_f1\"] - f1 > max_drop:")]),
+    "macro_f1 drop: below incumbent - max_drop, no tolerance": (3, [(
+        "if incumbent[\"macro_f1\"] - f1 > max_drop + GATE_TOLERANCE:", "if f1 < incumbent[\"macro_f1\"] - max_drop:")]),
+    "a tolerance that forgives a real drop": (3, [("GATE_TOLERANCE = 1e-9", "GATE_TOLERANCE = 1e-3")]),
+    "per-label recall unchecked": (3, [("before - recalls[label] > max_recall_drop + GATE_TOLERANCE", "False")]),
+    "recall drop: a plain subtraction, no tolerance": (3, [(
+        "before - recalls[label] > max_recall_drop + GATE_TOLERANCE", "before - recalls[label] > max_recall_drop")]),
+    "recall drop: below before - max_recall_drop, no tolerance": (3, [(
+        "before - recalls[label] > max_recall_drop + GATE_TOLERANCE", "recalls[label] < before - max_recall_drop")]),
+    "a label missing from the candidate passes": (3, [(
+        "        if label not in recalls:\n            reasons.append(", "        if label not in recalls:\n            continue\n            reasons.append(")]),
+    "a new label fails the gate": (3, [("    return reasons\n    ### END SOLUTION\n\n\n# ----- Task 4",
+                                        "    reasons += [f\"no recall on {label} in production\" for label in recalls\n"
+                                        "                if label not in incumbent.get(\"recall\", {})]\n"
+                                        "    return reasons\n    ### END SOLUTION\n\n\n# ----- Task 4")]),
     "first failure only": (3, [("    if incumbent is None:\n        return reasons\n",
                                 "    if incumbent is None or reasons:\n        return reasons\n")]),
     "the course's MetricGate": (3, [("    reasons = []\n    f1 = candidate[\"macro_f1\"]\n", COURSE_GATE)]),

@@ -108,6 +108,8 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
 # ----- Task 3: the metric gate
 
+GATE_TOLERANCE = 1e-9  # scores are floats: 0.90 - 0.89 is 0.010000000000000009, a drop of exactly 0.01
+
 
 def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max_recall_drop=0.05):
     """Why ``candidate`` may not replace ``incumbent``; an empty list when it may.
@@ -119,28 +121,36 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
 
     * ``macro_f1`` below ``min_macro_f1`` (the floor itself passes);
     * ``macro_f1`` more than ``max_drop`` below the incumbent's;
-    * for each label, a recall more than ``max_recall_drop`` below the
-      incumbent's recall on that label (a label the incumbent has no recall
-      for cannot fall).
+    * for each label the incumbent has a recall for, the candidate's recall
+      more than ``max_recall_drop`` below it, or missing (a candidate that
+      reports no recall for a label cannot show it did not fall). A label
+      only the candidate has cannot fall.
+
+    A drop is "more than" its limit only when it exceeds the limit by more
+    than ``GATE_TOLERANCE``: a drop of exactly ``max_drop`` (0.90 to 0.89)
+    passes, although ``0.90 - 0.89`` is ``0.010000000000000009`` in floats.
+    The floor is a plain comparison (no arithmetic, so nothing to round).
 
     A reason names what broke: ``macro_f1`` for the first two rules, the
     label (e.g. ``bug``) for the third.
     """
     ### BEGIN SOLUTION (Task 3)
-    ### HINT 1: Three rules: macro-F1 below the floor; then, only with an incumbent, a macro-F1 drop and a per-label recall drop.
-    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass), checking every rule; say macro_f1 in the first two reasons, and name the label in a recall reason.
+    ### HINT 1: Three rules, each its own reason, all checked: the floor; then, only with an incumbent, the macro-F1 drop and each label's recall drop. A drop is compared with its limit plus GATE_TOLERANCE.
+    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass); drop = incumbent's - candidate's, a failure if drop > limit + GATE_TOLERANCE; go over the incumbent's labels (a label missing from the candidate is a reason too); say macro_f1 in the first two reasons, and name the label in a recall reason.
     reasons = []
     f1 = candidate["macro_f1"]
     if f1 < min_macro_f1:
         reasons.append(f"macro_f1 {f1:.4f} is below the floor {min_macro_f1:.4f}")
     if incumbent is None:
         return reasons
-    if f1 < incumbent["macro_f1"] - max_drop:
+    if incumbent["macro_f1"] - f1 > max_drop + GATE_TOLERANCE:
         reasons.append(f"macro_f1 {f1:.4f} is more than {max_drop} below production's {incumbent['macro_f1']:.4f}")
-    for label, recall in candidate.get("recall", {}).items():
-        before = incumbent.get("recall", {}).get(label)
-        if before is not None and recall < before - max_recall_drop:
-            reasons.append(f"recall on {label} fell from {before:.4f} to {recall:.4f}")
+    recalls = candidate.get("recall", {})
+    for label, before in incumbent.get("recall", {}).items():
+        if label not in recalls:
+            reasons.append(f"recall on {label}: production's is {before:.4f}, the candidate reports none")
+        elif before - recalls[label] > max_recall_drop + GATE_TOLERANCE:
+            reasons.append(f"recall on {label} fell from {before:.4f} to {recalls[label]:.4f}")
     return reasons
     ### END SOLUTION
 

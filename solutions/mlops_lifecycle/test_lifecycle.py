@@ -313,6 +313,34 @@ def test_no_label_left_behind():
 
 
 @TASK3
+def test_a_drop_of_exactly_the_limit_passes():
+    # in floats 0.90 - 0.89 = 0.010000000000000009 and 0.52 - 0.05 = 0.47000000000000003 (> 0.47): either way of
+    # writing the comparison, without GATE_TOLERANCE, refuses one of these drops of exactly the limit
+    for before, after, limit in ((0.90, 0.89, 0.01), (0.52, 0.47, 0.05)):
+        got = gate_failures({"macro_f1": after, "recall": {}}, {"macro_f1": before, "recall": {}}, min_macro_f1=0.4,
+                            max_drop=limit)
+        assert got == [], (f"macro_f1 {before} -> {after} is a drop of exactly max_drop={limit}, not more: expected "
+                           f"[]; got {got}. Floats round ({before} - {after} = {before - after!r}): compare the drop "
+                           "with max_drop + GATE_TOLERANCE")
+    for before, after in ((0.80, 0.75), (0.52, 0.47)):
+        got = gate_failures({"macro_f1": 0.95, "recall": {"bug": after}}, {"macro_f1": 0.95, "recall": {"bug": before}})
+        assert got == [], (f"bug's recall {before} -> {after} is a drop of exactly max_recall_drop=0.05: expected []; "
+                           f"got {got}. Compare the drop with max_recall_drop + GATE_TOLERANCE")
+    reasons = gate_failures({"macro_f1": 0.8899, "recall": {}}, {"macro_f1": 0.90, "recall": {}})
+    assert len(reasons) == 1 and "macro_f1" in reasons[0], (
+        f"0.90 -> 0.8899 is a drop of 0.0101, more than max_drop=0.01: GATE_TOLERANCE (1e-9) absorbs rounding, "
+        f"not a real drop; expected one reason that names macro_f1; got {reasons}")
+
+
+@TASK3
+def test_a_label_missing_from_the_candidate_is_a_failure():
+    reasons = gate_failures({"macro_f1": 0.95, "recall": {"bug": 0.95}}, GOOD)
+    assert len(reasons) == 1 and "question" in reasons[0], (
+        f"production has a recall for 'question' (0.88) and the candidate reports none, so it cannot show that "
+        f"recall did not fall: expected one reason that names 'question'; got {reasons}")
+
+
+@TASK3
 def test_every_broken_rule_is_reported():
     awful = {"macro_f1": 0.5, "recall": {"bug": 0.5, "question": 0.5}}
     reasons = gate_failures(awful, GOOD)
