@@ -44,7 +44,7 @@ def point_in_time_join(rows, events, ttl=None):
     old (``t - event time > ttl``). Returns one answer per row, in the rows'
     order, and leaves the caller's ``events`` list as it was (sort a copy).
     """
-    # TODO: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
+    # TODO: Think of each key's events as one timeline sorted by (time, created): a row's answer is the last entry at or before its time, found by a binary search, not a scan; sorted that way, the tie rule costs nothing more.
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('MLOps lab · point_in_time_join in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
@@ -70,7 +70,7 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     An empty sample is a ``ValueError`` that says which one.
     """
-    # TODO: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
+    # TODO: Three steps, as in the chapter's PSI: edges from the expected sample alone, then each sample's share per bin, then the formula; the edge cases are a value exactly on an edge (which bin?) and an empty bin (eps).
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('MLOps lab · psi in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
@@ -103,7 +103,7 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
     A reason names what broke: ``macro_f1`` for the first two rules, the
     label (e.g. ``bug``) for the third.
     """
-    # TODO: Three rules, each its own reason, all checked: the floor; then, only with an incumbent, the macro-F1 drop and each label's recall drop. A drop is compared with its limit plus GATE_TOLERANCE.
+    # TODO: A list you append to, one if per rule, and no early return but 'no incumbent': then every broken rule is reported. Mind the floats: 0.90 - 0.89 is not 0.01, hence GATE_TOLERANCE; and mind whose labels you loop over.
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('MLOps lab · gate_failures in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
@@ -153,6 +153,6 @@ def rollback(path, alias="production"):
     Written atomically too; a ``ValueError`` writes nothing. Returns the
     version that holds the alias now.
     """
-    # TODO: The alias keeps its history as a list; rollback drops the last entry.
+    # TODO: The alias's list is a stack: rollback pops it, once you have checked that something is left to go back to; write with the same atomic helper as promote.
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('MLOps lab · rollback in lifecycle.py: not implemented yet (the TODO just above says what to write)')

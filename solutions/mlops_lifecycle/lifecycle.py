@@ -45,7 +45,7 @@ def point_in_time_join(rows, events, ttl=None):
     order, and leaves the caller's ``events`` list as it was (sort a copy).
     """
     ### BEGIN SOLUTION (Task 1)
-    ### HINT 1: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
+    ### HINT 1: Think of each key's events as one timeline sorted by (time, created): a row's answer is the last entry at or before its time, found by a binary search, not a scan; sorted that way, the tie rule costs nothing more.
     ### HINT 2: Group events by key and sort each group by (time, created); bisect_right on the times gives the last event <= t; None if there is none or it is older than ttl.
     by_key: dict = {}
     for key, time, created, value in events:
@@ -88,7 +88,7 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
     An empty sample is a ``ValueError`` that says which one.
     """
     ### BEGIN SOLUTION (Task 2)
-    ### HINT 1: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
+    ### HINT 1: Three steps, as in the chapter's PSI: edges from the expected sample alone, then each sample's share per bin, then the formula; the edge cases are a value exactly on an edge (which bin?) and an empty bin (eps).
     ### HINT 2: Edges: np.quantile(expected, np.arange(1, bins) / bins), then np.unique; shares per bin via np.searchsorted + np.bincount, divided by the sample size, clipped below at eps; refuse an empty sample first.
     expected, actual = np.asarray(expected, dtype=float).ravel(), np.asarray(actual, dtype=float).ravel()
     for name, sample in (("expected", expected), ("actual", actual)):
@@ -135,7 +135,7 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
     label (e.g. ``bug``) for the third.
     """
     ### BEGIN SOLUTION (Task 3)
-    ### HINT 1: Three rules, each its own reason, all checked: the floor; then, only with an incumbent, the macro-F1 drop and each label's recall drop. A drop is compared with its limit plus GATE_TOLERANCE.
+    ### HINT 1: A list you append to, one if per rule, and no early return but 'no incumbent': then every broken rule is reported. Mind the floats: 0.90 - 0.89 is not 0.01, hence GATE_TOLERANCE; and mind whose labels you loop over.
     ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass); drop = incumbent's - candidate's, a failure if drop > limit + GATE_TOLERANCE; go over the incumbent's labels (a label missing from the candidate is a reason too); say macro_f1 in the first two reasons, and name the label in a recall reason.
     reasons = []
     f1 = candidate["macro_f1"]
@@ -213,7 +213,7 @@ def rollback(path, alias="production"):
     version that holds the alias now.
     """
     ### BEGIN SOLUTION (Task 4)
-    ### HINT 1: The alias keeps its history as a list; rollback drops the last entry.
+    ### HINT 1: The alias's list is a stack: rollback pops it, once you have checked that something is left to go back to; write with the same atomic helper as promote.
     ### HINT 2: Refuse (ValueError) when fewer than two versions are in the history; write atomically; return the version that now holds the alias.
     state = read_registry(path)
     history = state["aliases"].get(alias, [])
