@@ -133,25 +133,39 @@ def test_every_right_variant_passes(tmp_path):
     assert not rejected, f"the MLOps lab's tests refuse these correct solutions: {rejected}"
 
 
+def outcomes_of(test: str, task: int, mutants: tuple[str, ...], tmp_path) -> dict[str, str]:
+    """The outcome of the one test ``test`` (of ``task``) on each of ``mutants``, by name, in one run of its own."""
+    source = without_hints((SOLUTION / "lifecycle.py").read_text(encoding="utf-8"), "mlops_lifecycle/lifecycle.py")
+    folders = {}
+    for i, name in enumerate(mutants):
+        lab = tmp_path / f"mlops_mutant{i:02d}"
+        lab.mkdir()
+        (lab / "__init__.py").write_text("", encoding="utf-8")
+        (lab / "lifecycle.py").write_text(apply_edits(source, name, MUTANTS[name][1]), encoding="utf-8")
+        shutil.copy(SOLUTION / "test_lifecycle.py", lab)
+        folders[lab.name] = name
+    report = run_lab(tmp_path, task=task, extra_args=("--lab-no-shrink", "-k", test))
+    return {folders[next(p for p in t.nodeid.split("::")[0].split("/") if p in folders)]: t.outcome
+            for t in report.tests if t.name == test}
+
+
+def test_the_ttl_test_blames_the_ttl_and_only_the_ttl(tmp_path, monkeypatch):
+    """A wrong tie rule once failed the TTL test too, whose message then blamed the TTL."""
+    monkeypatch.delenv(RESULTS_CACHE, raising=False)  # a run of its own
+    ties, ttl = ("ties broken by input order", "ties go to the first created"), ("ttl off by one", "ttl ignored")
+    got = outcomes_of("test_ttl_drops_values_that_are_too_old", 1, ties + ttl, tmp_path)
+    assert got == {**{name: "passed" for name in ties}, **{name: "failed" for name in ttl}}, got
+
+
 BINS_TEST = "test_the_bins_come_from_the_expected_sample"
 
 
 def test_the_psi_test_about_the_bins_fails_alone_when_they_come_from_the_wrong_sample(tmp_path, monkeypatch):
     """Not only some test of Task 2 catches these: the one whose name promises it (it once passed whatever the bins)."""
     monkeypatch.delenv(RESULTS_CACHE, raising=False)  # a run of its own
-    source = without_hints((SOLUTION / "lifecycle.py").read_text(encoding="utf-8"), "mlops_lifecycle/lifecycle.py")
     binning = ("bins from the actual sample", "bins from the pooled data")
-    for i, name in enumerate(binning):
-        lab = tmp_path / f"mlops_mutant{i:02d}"
-        lab.mkdir()
-        (lab / "__init__.py").write_text("", encoding="utf-8")
-        (lab / "lifecycle.py").write_text(apply_edits(source, name, MUTANTS[name][1]), encoding="utf-8")
-        shutil.copy(SOLUTION / "test_lifecycle.py", lab)
-    report = run_lab(tmp_path, task=2, extra_args=("--lab-no-shrink", "-k", BINS_TEST))
-    outcomes = {next(p for p in t.nodeid.split("::")[0].split("/") if p.startswith("mlops_mutant")): t.outcome
-                for t in report.tests if t.name == BINS_TEST}
-    assert outcomes == {f"mlops_mutant{i:02d}": "failed" for i in range(len(binning))}, (
-        f"{BINS_TEST} on {dict(enumerate(binning))}: {outcomes or report.render()}")
+    got = outcomes_of(BINS_TEST, 2, binning, tmp_path)
+    assert got == {name: "failed" for name in binning}, f"{BINS_TEST} on {binning}: {got}"
 
 
 def test_every_check_says_what_was_expected_and_what_came_back():

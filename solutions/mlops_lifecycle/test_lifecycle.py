@@ -64,14 +64,17 @@ def test_the_latest_value_at_or_before_each_row():
     from_scratch()
 
 
+NO_TIES = [("ann", 10, 10, "a@10"), ("ann", 20, 21, "a@20"), ("bob", 15, 15, "b@15")]  # one event per (key, time)
+
+
 @TASK1
 def test_ttl_drops_values_that_are_too_old():
     rows = [("bob", 15), ("bob", 25), ("bob", 26), ("ann", 30)]
-    got = point_in_time_join(rows, EVENTS, ttl=10)
-    assert got == ["b@15", "b@15", None, "a@20 second"], (
-        f"ttl=10: an event exactly 10 old (bob@25) is kept, one 11 old (bob@26) is not: expected "
-        f"['b@15', 'b@15', None, 'a@20 second']; got {got}")
-    got = point_in_time_join(rows, EVENTS, ttl=0)
+    got = point_in_time_join(rows, NO_TIES, ttl=10)  # no two events share a time: only the TTL decides here
+    assert got == ["b@15", "b@15", None, "a@20"], (
+        f"ttl=10: an event exactly 10 old (bob@25, ann@30) is kept, one 11 old (bob@26) is not: expected "
+        f"['b@15', 'b@15', None, 'a@20']; got {got}")
+    got = point_in_time_join(rows, NO_TIES, ttl=0)
     assert got == ["b@15", None, None, None], (f"ttl=0 keeps only an event at the row's own time: expected "
                                                f"['b@15', None, None, None]; got {got}")
 
