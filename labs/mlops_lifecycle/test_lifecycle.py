@@ -198,7 +198,8 @@ def test_an_empty_bin_counts_as_eps():
 POSITIONS = {  # how it is written -> the positions np.quantile sees (np.percentile divides by 100)
     "np.quantile(expected, np.arange(1, bins) / bins)": lambda b: np.arange(1, b) / b,
     "np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1])": lambda b: np.linspace(0, 1, b + 1)[1:-1],
-    "np.percentile(expected, 100 * np.arange(1, bins) / bins)": lambda b: np.true_divide(100 * np.arange(1, b) / b, 100),
+    "np.percentile(expected, 100 * np.arange(1, bins) / bins)": lambda b: np.true_divide(
+        100 * np.arange(1, b) / b, 100),
     "np.percentile(expected, np.linspace(0, 100, bins + 1)[1:-1])": lambda b: np.true_divide(
         np.linspace(0, 100, b + 1)[1:-1], 100),
 }
