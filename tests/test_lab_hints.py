@@ -134,6 +134,9 @@ def test_lab_check_with_hint_shows_that_hint_for_the_tasks_that_fail(tmp_path):
     assert "(no hints for Task 3)" in second
     last = report.render(hint=7, solutions=solutions)
     assert "Hint 3 of 3 (the last there is: next, the solution page) · double in mod.py:\n        return 2 * x" in last
+    assert "There are only 3 hints for this task; showing hint 3 (you asked for hint 7).\n      Hint 3 of 3" in last, last
+    third = report.render(hint=3, solutions=solutions)
+    assert "There are only" not in third, third  # hint 3 exists: nothing to explain
     with pytest.raises(ValueError, match="a hint's number is 1, 2, 3"):
         report.render(hint=0, solutions=solutions)
 
@@ -142,6 +145,7 @@ def test_lab_check_with_hint_shows_that_hint_for_the_tasks_that_fail(tmp_path):
     text = run_lab(stubs).render(hint=2, solutions=solutions)
     # an old-style region has no task: its hint is found through the stub's "not implemented" message
     assert "Hint 1 of 1 (the last there is: next, the solution page) · half in mod.py:" in text, text
+    assert "There is only 1 hint for this task; showing hint 1 (you asked for hint 2)." in text, text
 
 
 def test_a_failing_hypothesis_test_shows_its_input(tmp_path):

@@ -149,11 +149,23 @@ def test_find_lab_lists_what_exists(tmp_path):
     assert find_lab("mlops", tmp_path).name == "mlops_lifecycle"
     with pytest.raises(LookupError, match=r"no lab for week 07\. Labs that exist: 01 \(week01_autodiff\), 04"):
         find_lab("07", tmp_path)
-    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01, or one of capstone, mlops, vector; "
-                                          "got 'seven'"):
+    with pytest.raises(LookupError, match="WEEK is a lab's week number, e.g. WEEK=01, one of capstone, mlops, vector, "
+                                          "or a lab folder's name; got 'seven'"):
         find_lab("seven", tmp_path)
     with pytest.raises(LookupError, match="Say which lab to check, e.g. make lab-check WEEK=01"):
         find_lab("", tmp_path)
+
+
+def test_find_lab_takes_the_folder_names_its_listing_shows(tmp_path):
+    for name in ("week01_autodiff", "week04_mlp", "capstone_service", "vector_search", "mlops_lifecycle"):
+        make_lab(tmp_path, name)
+    for given in ("vector_search", "mlops_lifecycle", "Week04_MLP", "labs/week01_autodiff", "capstone_service/"):
+        got = find_lab(given, tmp_path).name
+        assert got == Path(given.strip("/")).name.lower(), f"find_lab({given!r}) found {got}"
+    with pytest.raises(LookupError, match="got 'week07_attention'"):  # a folder that does not exist
+        find_lab("week07_attention", tmp_path)
+    with pytest.raises(LookupError, match="Labs that exist: .*vector \\(vector_search\\)"):
+        find_lab("vector_serch", tmp_path)
 
 
 # hypothesis reports every distinct failure it finds at once, as an ExceptionGroup

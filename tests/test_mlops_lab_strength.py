@@ -9,7 +9,7 @@ import shutil
 from aimastery.config import REPO_ROOT
 from aimastery.labs.hints import without_hints
 from aimastery.labs.expect import silent_asserts
-from aimastery.labs.mutants import apply_edits, uncaught_mutants
+from aimastery.labs.mutants import apply_edits, rejected_variants, uncaught_mutants
 from aimastery.labs.results_cache import ENV as RESULTS_CACHE
 from aimastery.labs.runner import run_lab
 
@@ -40,7 +40,7 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     "the course's PSI, through __import__": (2, [("    e, a = shares(expected), shares(actual)\n",
                                                   "    return __import__(\"aimastery.mlops.drift\", fromlist=[\"psi\"])"
                                                   ".psi(expected, actual, bins, eps)\n    e, a = shares(expected), shares(actual)\n")]),
-    "equal-width bins": (2, [("edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))",
+    "equal-width bins": (2, [("edges = np.unique(np.quantile(expected, positions))",
                               "edges = np.linspace(expected.min(), expected.max(), bins + 1)[1:-1]")]),
     "bins closed on the left": (2, [('np.searchsorted(edges, x, side="left")', 'np.searchsorted(edges, x, side="right")')]),
     "no eps for empty bins": (2, [("return np.clip(counts / x.size, eps, None)", "return counts / x.size")]),
@@ -51,10 +51,24 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
                                          "            pass\n")]),
     # Task 3: the gate
     "the floor itself fails": (3, [("if f1 < min_macro_f1:", "if f1 <= min_macro_f1:")]),
-    "no margin for noise": (3, [("if f1 < incumbent[\"macro_f1\"] - max_drop:", "if f1 < incumbent[\"macro_f1\"]:")]),
-    "per-label recall unchecked": (3, [("recall < before - max_recall_drop", "False")]),
-    "a new label fails the gate": (3, [("if before is not None and recall < before - max_recall_drop:",
-                                        "if before is None or recall < before - max_recall_drop:")]),
+    "no margin for noise": (3, [("if incumbent[\"macro_f1\"] - f1 > max_drop + GATE_TOLERANCE:",
+                                 "if f1 < incumbent[\"macro_f1\"]:")]),
+    "macro_f1 drop: a plain subtraction, no tolerance": (3, [(
+        "if incumbent[\"macro_f1\"] - f1 > max_drop + GATE_TOLERANCE:", "if incumbent[\"macro_f1\"] - f1 > max_drop:")]),
+    "macro_f1 drop: below incumbent - max_drop, no tolerance": (3, [(
+        "if incumbent[\"macro_f1\"] - f1 > max_drop + GATE_TOLERANCE:", "if f1 < incumbent[\"macro_f1\"] - max_drop:")]),
+    "a tolerance that forgives a real drop": (3, [("GATE_TOLERANCE = 1e-9", "GATE_TOLERANCE = 1e-3")]),
+    "per-label recall unchecked": (3, [("before - recalls[label] > max_recall_drop + GATE_TOLERANCE", "False")]),
+    "recall drop: a plain subtraction, no tolerance": (3, [(
+        "before - recalls[label] > max_recall_drop + GATE_TOLERANCE", "before - recalls[label] > max_recall_drop")]),
+    "recall drop: below before - max_recall_drop, no tolerance": (3, [(
+        "before - recalls[label] > max_recall_drop + GATE_TOLERANCE", "recalls[label] < before - max_recall_drop")]),
+    "a label missing from the candidate passes": (3, [(
+        "        if label not in recalls:\n            reasons.append(", "        if label not in recalls:\n            continue\n            reasons.append(")]),
+    "a new label fails the gate": (3, [("    return reasons\n    ### END SOLUTION\n\n\n# ----- Task 4",
+                                        "    reasons += [f\"no recall on {label} in production\" for label in recalls\n"
+                                        "                if label not in incumbent.get(\"recall\", {})]\n"
+                                        "    return reasons\n    ### END SOLUTION\n\n\n# ----- Task 4")]),
     "first failure only": (3, [("    if incumbent is None:\n        return reasons\n",
                                 "    if incumbent is None or reasons:\n        return reasons\n")]),
     "the course's MetricGate": (3, [("    reasons = []\n    f1 = candidate[\"macro_f1\"]\n", COURSE_GATE)]),
@@ -92,10 +106,55 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
 }
 
 
+POSITIONS = ("    positions = np.arange(1, bins) / bins  # 1/b, ..., (b-1)/b: (bins - 1,)\n"
+             "    edges = np.unique(np.quantile(expected, positions))\n")
+
+# right answers written another way: every test of their task must pass them
+VARIANTS = {
+    # Task 2: the quantile positions, as a learner may write them (each rounds some i/b differently)
+    "positions from np.linspace": (2, [(POSITIONS, "    edges = np.unique(np.quantile(expected, "
+                                                   "np.linspace(0, 1, bins + 1)[1:-1]))\n")]),
+    "positions i / bins in a list": (2, [(POSITIONS, "    edges = np.unique(np.quantile(expected, "
+                                                     "[i / bins for i in range(1, bins)]))\n")]),
+    "np.percentile at 100 * i / bins": (2, [(POSITIONS, "    edges = np.unique(np.percentile(expected, "
+                                                        "100 * np.arange(1, bins) / bins))\n")]),
+    "np.percentile at linspace(0, 100)": (2, [(POSITIONS, "    edges = np.unique(np.percentile(expected, "
+                                                          "np.linspace(0, 100, bins + 1)[1:-1]))\n")]),
+}
+
 
 def test_every_mutant_is_caught(tmp_path):
     uncaught = uncaught_mutants(SOLUTION, "lifecycle.py", "test_lifecycle.py", MUTANTS, tmp_path)
     assert not uncaught, f"the MLOps lab's tests pass these buggy solutions: {uncaught}"
+
+
+def test_every_right_variant_passes(tmp_path):
+    rejected = rejected_variants(SOLUTION, "lifecycle.py", "test_lifecycle.py", VARIANTS, tmp_path)
+    assert not rejected, f"the MLOps lab's tests refuse these correct solutions: {rejected}"
+
+
+def outcomes_of(test: str, task: int, mutants: tuple[str, ...], tmp_path) -> dict[str, str]:
+    """The outcome of the one test ``test`` (of ``task``) on each of ``mutants``, by name, in one run of its own."""
+    source = without_hints((SOLUTION / "lifecycle.py").read_text(encoding="utf-8"), "mlops_lifecycle/lifecycle.py")
+    folders = {}
+    for i, name in enumerate(mutants):
+        lab = tmp_path / f"mlops_mutant{i:02d}"
+        lab.mkdir()
+        (lab / "__init__.py").write_text("", encoding="utf-8")
+        (lab / "lifecycle.py").write_text(apply_edits(source, name, MUTANTS[name][1]), encoding="utf-8")
+        shutil.copy(SOLUTION / "test_lifecycle.py", lab)
+        folders[lab.name] = name
+    report = run_lab(tmp_path, task=task, extra_args=("--lab-no-shrink", "-k", test))
+    return {folders[next(p for p in t.nodeid.split("::")[0].split("/") if p in folders)]: t.outcome
+            for t in report.tests if t.name == test}
+
+
+def test_the_ttl_test_blames_the_ttl_and_only_the_ttl(tmp_path, monkeypatch):
+    """A wrong tie rule once failed the TTL test too, whose message then blamed the TTL."""
+    monkeypatch.delenv(RESULTS_CACHE, raising=False)  # a run of its own
+    ties, ttl = ("ties broken by input order", "ties go to the first created"), ("ttl off by one", "ttl ignored")
+    got = outcomes_of("test_ttl_drops_values_that_are_too_old", 1, ties + ttl, tmp_path)
+    assert got == {**{name: "passed" for name in ties}, **{name: "failed" for name in ttl}}, got
 
 
 BINS_TEST = "test_the_bins_come_from_the_expected_sample"
@@ -104,22 +163,27 @@ BINS_TEST = "test_the_bins_come_from_the_expected_sample"
 def test_the_psi_test_about_the_bins_fails_alone_when_they_come_from_the_wrong_sample(tmp_path, monkeypatch):
     """Not only some test of Task 2 catches these: the one whose name promises it (it once passed whatever the bins)."""
     monkeypatch.delenv(RESULTS_CACHE, raising=False)  # a run of its own
-    source = without_hints((SOLUTION / "lifecycle.py").read_text(encoding="utf-8"), "mlops_lifecycle/lifecycle.py")
     binning = ("bins from the actual sample", "bins from the pooled data")
-    for i, name in enumerate(binning):
-        lab = tmp_path / f"mlops_mutant{i:02d}"
-        lab.mkdir()
-        (lab / "__init__.py").write_text("", encoding="utf-8")
-        (lab / "lifecycle.py").write_text(apply_edits(source, name, MUTANTS[name][1]), encoding="utf-8")
-        shutil.copy(SOLUTION / "test_lifecycle.py", lab)
-    report = run_lab(tmp_path, task=2, extra_args=("--lab-no-shrink", "-k", BINS_TEST))
-    outcomes = {next(p for p in t.nodeid.split("::")[0].split("/") if p.startswith("mlops_mutant")): t.outcome
-                for t in report.tests if t.name == BINS_TEST}
-    assert outcomes == {f"mlops_mutant{i:02d}": "failed" for i in range(len(binning))}, (
-        f"{BINS_TEST} on {dict(enumerate(binning))}: {outcomes or report.render()}")
+    got = outcomes_of(BINS_TEST, 2, binning, tmp_path)
+    assert got == {name: "failed" for name in binning}, f"{BINS_TEST} on {binning}: {got}"
 
 
 def test_every_check_says_what_was_expected_and_what_came_back():
     lines = silent_asserts(SOLUTION / "test_lifecycle.py")
     assert not lines, (f"mlops_lifecycle/test_lifecycle.py: the checks on lines {lines} would fail without a message "
                        "(a bare assert, np.testing without err_msg, or pytest.raises: use aimastery.labs.expect.must_raise)")
+
+
+def test_the_edge_cases_tell_the_ways_of_writing_the_positions_apart():
+    """The fixed cases of Task 2 are adversarial: each way of writing the positions but the course's own gives,
+    on one of them at least, another PSI than the course's. A test that took the course's number only would
+    refuse every variant above."""
+    import numpy as np
+
+    from aimastery.mlops.drift import psi, psi_with_edges
+    from solutions.mlops_lifecycle.test_lifecycle import EDGE_ON_A_VALUE, POSITIONS
+
+    for how, at in list(POSITIONS.items())[1:]:
+        differs = [case for case in EDGE_ON_A_VALUE if abs(psi(*case) - psi_with_edges(
+            case[0], case[1], np.unique(np.quantile(np.asarray(case[0], dtype=float), at(case[2]))))) > 1e-9]
+        assert differs, f"no case of EDGE_ON_A_VALUE where {how} gives another PSI than the course's"

@@ -70,6 +70,7 @@ MUTANTS = {  # name: (the task that must catch it, [(text in the solution, repla
     "no stopping rule: expands until the candidates run out": (1, [(
         "    while candidates:\n        d, c = heapq.heappop(candidates)\n        if len(results) >= ef and d > -results[0][0]:\n            break\n        new = [n for n in graph.neighbours[c] if n not in visited]\n        visited.update(new)\n        if not new:\n            continue\n        for dn, n in zip(graph.distances(q, new).tolist(), new):\n            if len(results) < ef or dn < -results[0][0]:\n                heapq.heappush(candidates, (dn, n))\n                heapq.heappush(results",
         "    while candidates:\n        d, c = heapq.heappop(candidates)\n        new = [n for n in graph.neighbours[c] if n not in visited]\n        visited.update(new)\n        if not new:\n            continue\n        for dn, n in zip(graph.distances(q, new).tolist(), new):\n            if len(results) < ef or dn < -results[0][0]:\n                heapq.heappush(candidates, (dn, n))\n                heapq.heappush(results")]),
+    "results capped at ef, not max(ef, k)": (2, [("    ef = max(ef, k)\n", "")]),
     "exact scan of the tenant's nodes": (2, [("    e = graph.entry\n", SCAN_TENANT + "    e = graph.entry\n")]),
     "exact scan of the tenant's nodes, with its own arithmetic": (2, [("    e = graph.entry\n", SCAN_TENANT.replace(
         "graph.distances(q, mine)", "1.0 - graph.vectors[mine] @ q") + "    e = graph.entry\n")]),

@@ -5,7 +5,8 @@ edits. :func:`uncaught_mutants` writes every mutant as its own lab folder,
 runs the lab's tests over all of them in one pytest run — in each mutant's
 folder only the tests of the task that owns the bug, and without shrinking
 hypothesis's failing examples — and returns the mutants whose owning task
-still passed. The mutants edit the solution's code with its hint lines
+still passed. :func:`rejected_variants` is the converse: solutions written
+another right way, which every test of their task must pass. The mutants edit the solution's code with its hint lines
 removed (a hint may quote the line an edit targets). Each lab has a strength test in
 ``tests/`` that asserts the list is empty.
 """
@@ -33,6 +34,38 @@ def apply_edits(source: str, name: str, edits: list[tuple[str, str]]) -> str:
     return source
 
 
+def _run_edited(solution_dir: Path, module: str, test_file: str, edited: Mutants, root: Path,
+                ) -> dict[str, list[tuple[int, str, str]]]:
+    """Write each edited solution as its own lab folder under ``root`` and run, in one pytest run, only the
+    tests of its task in each; return name -> [(task, test name, message)] of the tests that did not pass."""
+    # the code alone: a hint may quote a line an edit targets
+    source = without_hints((solution_dir / module).read_text(encoding="utf-8"), f"{solution_dir.name}/{module}")
+    tests = (solution_dir / test_file).read_text(encoding="utf-8")
+    root.mkdir(parents=True)
+    prefix = solution_dir.name.split("_")[0]  # keeps the lab-folder naming rule: week01_..., capstone_...
+    names: dict[str, str] = {}
+    for i, (name, (_, edits)) in enumerate(edited.items()):
+        lab = root / f"{prefix}_{root.name}{i:02d}"
+        lab.mkdir()
+        (lab / "__init__.py").write_text("", encoding="utf-8")
+        (lab / module).write_text(apply_edits(source, name, edits), encoding="utf-8")
+        (lab / test_file).write_text(tests, encoding="utf-8")
+        names[lab.name] = name
+
+    task_map = root / "tasks.json"  # each folder runs only its task's tests
+    task_map.write_text(json.dumps({lab: edited[name][0] for lab, name in names.items()}), encoding="utf-8")
+    report = run_lab(root, extra_args=(f"--lab-task-map={task_map}", "--lab-no-shrink"))  # one pytest run
+    if report.collect_errors:
+        raise AssertionError(f"the edited solutions in {root.name} could not be collected:\n" + report.render())
+    failed: dict[str, list[tuple[int, str, str]]] = {name: [] for name in edited}
+    for t in report.tests:
+        if t.outcome != "passed":
+            # the node id is relative to pytest's rootdir, which depends on where the suite runs from
+            lab = next(part for part in t.nodeid.split("::")[0].split("/") if part in names)
+            failed[names[lab]].append((t.task, t.name, t.message or t.outcome))
+    return failed
+
+
 def uncaught_mutants(
     solution_dir: Path,
     module: str,
@@ -41,31 +74,23 @@ def uncaught_mutants(
     workdir: Path,
 ) -> list[str]:
     """The mutants of ``solution_dir/module`` that the tests in ``test_file`` fail to catch in their task."""
-    # the code alone: a hint may quote a line a mutant edits
-    source = without_hints((solution_dir / module).read_text(encoding="utf-8"), f"{solution_dir.name}/{module}")
-    tests = (solution_dir / test_file).read_text(encoding="utf-8")
-    root = workdir / "mutants"
-    root.mkdir(parents=True)
-    prefix = solution_dir.name.split("_")[0]  # keeps the lab-folder naming rule: week01_..., capstone_...
-    names: dict[str, str] = {}
-    for i, (name, (_, edits)) in enumerate(mutants.items()):
-        lab = root / f"{prefix}_mutant{i:02d}"
-        lab.mkdir()
-        (lab / "__init__.py").write_text("", encoding="utf-8")
-        (lab / module).write_text(apply_edits(source, name, edits), encoding="utf-8")
-        (lab / test_file).write_text(tests, encoding="utf-8")
-        names[lab.name] = name
+    failed = _run_edited(solution_dir, module, test_file, mutants, workdir / "mutant")
+    return [f"{name} (Task {task})" for name, (task, _) in mutants.items()
+            if task not in {t for t, _, _ in failed[name]}]
 
-    task_map = root / "tasks.json"  # each mutant's folder runs only its owning task's tests
-    task_map.write_text(json.dumps({lab: mutants[name][0] for lab, name in names.items()}), encoding="utf-8")
-    report = run_lab(root, extra_args=(f"--lab-task-map={task_map}", "--lab-no-shrink"))  # one pytest run
-    if report.collect_errors:
-        raise AssertionError("the mutants could not be collected:\n" + report.render())
-    failed_tasks: dict[str, set[int]] = defaultdict(set)
-    for t in report.tests:
-        if t.outcome != "passed":
-            # the node id is relative to pytest's rootdir, which depends on where the suite runs from
-            lab = next(part for part in t.nodeid.split("::")[0].split("/") if part in names)
-            failed_tasks[lab].add(t.task)
-    return [f"{names[lab]} (Task {mutants[names[lab]][0]})" for lab in names
-            if mutants[names[lab]][0] not in failed_tasks[lab]]
+
+def rejected_variants(
+    solution_dir: Path,
+    module: str,
+    test_file: str,
+    variants: Mutants,
+    workdir: Path,
+) -> dict[str, list[str]]:
+    """The correct variants of the solution (written another right way) that some test of their task fails.
+
+    The opposite of a mutant: ``variants`` has the same shape, and a lab's
+    strength test asserts that the returned dict (name -> "test: message")
+    is empty, so that the tests do not refuse a right answer.
+    """
+    failed = _run_edited(solution_dir, module, test_file, variants, workdir / "variant")
+    return {name: [f"{test}: {message}" for _, test, message in failed[name]] for name in variants if failed[name]}

@@ -232,6 +232,9 @@ def _hint_lines(task: TaskResult, hints: list[LabHint], k: int) -> list[str]:
             continue
         shown = min(k, len(region.hints))
         last = " (the last there is: next, the solution page)" if k >= len(region.hints) else ""
+        if k > len(region.hints):  # say so, rather than show an earlier hint as if it were hint k
+            count = "is only 1 hint" if len(region.hints) == 1 else f"are only {len(region.hints)} hints"
+            lines.append(f"      There {count} for this task; showing hint {shown} (you asked for hint {k}).")
         lines.append(f"      Hint {shown} of {len(region.hints)}{last} · {region.where} in {region.file}:")
         lines.extend(f"        {line}" for line in region.hints[shown - 1].splitlines())
     if not lines and not mine and hints and all(h.task is not None for h in hints):
@@ -249,19 +252,28 @@ def available_labs(root: Path = LABS) -> list[Path]:
 
 
 def find_lab(week: str | int, root: Path = LABS) -> Path:
-    """The lab folder of ``week`` ("01", "1", 1, or a Part III name: "capstone", "mlops", "vector") under ``root``; a clear error otherwise."""
+    """The lab folder of ``week`` under ``root``; a clear error otherwise.
+
+    ``week`` is a week number ("01", "1", 1), a Part III name ("capstone",
+    "mlops", "vector"), or a lab folder's own name ("week01_autodiff",
+    "mlops_lifecycle"), as the error's listing shows them.
+    """
     labs = available_labs(root)
     listing = ", ".join(f"{lab_key(p)} ({p.name})" for p in labs) or "none"
-    wanted = str(week).strip().lower()
+    wanted = str(week).strip().strip("/").lower()
     example = lab_key(labs[0]) if labs else "01"
     if not wanted:
         raise LookupError(f"Say which lab to check, e.g. make lab-check WEEK={example}. Labs that exist: {listing}")
+    by_folder = {lab.name.lower(): lab for lab in labs}
+    if Path(wanted).name in by_folder:  # the folder's name, or labs/<name>
+        return by_folder[Path(wanted).name]
     if wanted not in NAMED_LABS:
         try:
             wanted = f"{int(wanted):02d}"
         except ValueError:
-            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}, or one of "
-                              f"{', '.join(NAMED_LABS)}; got {week!r}. Labs that exist: {listing}") from None
+            raise LookupError(f"WEEK is a lab's week number, e.g. WEEK={example}, one of "
+                              f"{', '.join(NAMED_LABS)}, or a lab folder's name; got {week!r}. "
+                              f"Labs that exist: {listing}") from None
     for lab in labs:
         if lab_key(lab) == wanted:
             return lab

@@ -44,7 +44,7 @@ def point_in_time_join(rows, events, ttl=None):
     old (``t - event time > ttl``). Returns one answer per row, in the rows'
     order, and leaves the caller's ``events`` list as it was (sort a copy).
     """
-    # TODO: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
+    # TODO: Think of each key's events as one timeline sorted by (time, created): a row's answer is the last entry at or before its time, found by a binary search, not a scan; sorted that way, the tie rule costs nothing more.
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('MLOps lab · point_in_time_join in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
@@ -59,7 +59,10 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     1. Inner bin edges at the quantiles ``1/bins, 2/bins, ..., (bins-1)/bins``
        of ``expected`` (``np.quantile``, duplicate edges removed): of the
-       reference only, not of ``actual`` nor of both samples pooled.
+       reference only, not of ``actual`` nor of both samples pooled. The
+       course writes the positions ``np.arange(1, bins) / bins``; the tests
+       also accept ``np.linspace(0, 1, bins + 1)[1:-1]`` and the
+       ``np.percentile`` forms, which can round an edge one ULP lower.
     2. Each sample's share in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
     3. Shares below ``eps`` become ``eps`` (an empty bin would need ln 0);
        then ``sum((a - e) * ln(a / e))`` over the bins, ``e`` the reference's
@@ -67,12 +70,14 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     An empty sample is a ``ValueError`` that says which one.
     """
-    # TODO: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
+    # TODO: Three steps, as in the chapter's PSI: edges from the expected sample alone, then each sample's share per bin, then the formula; the edge cases are a value exactly on an edge (which bin?) and an empty bin (eps).
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('MLOps lab · psi in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
 
 # ----- Task 3: the metric gate
+
+GATE_TOLERANCE = 1e-9  # scores are floats: 0.90 - 0.89 is 0.010000000000000009, a drop of exactly 0.01
 
 
 def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max_recall_drop=0.05):
@@ -85,14 +90,20 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
 
     * ``macro_f1`` below ``min_macro_f1`` (the floor itself passes);
     * ``macro_f1`` more than ``max_drop`` below the incumbent's;
-    * for each label, a recall more than ``max_recall_drop`` below the
-      incumbent's recall on that label (a label the incumbent has no recall
-      for cannot fall).
+    * for each label the incumbent has a recall for, the candidate's recall
+      more than ``max_recall_drop`` below it, or missing (a candidate that
+      reports no recall for a label cannot show it did not fall). A label
+      only the candidate has cannot fall.
+
+    A drop is "more than" its limit only when it exceeds the limit by more
+    than ``GATE_TOLERANCE``: a drop of exactly ``max_drop`` (0.90 to 0.89)
+    passes, although ``0.90 - 0.89`` is ``0.010000000000000009`` in floats.
+    The floor is a plain comparison (no arithmetic, so nothing to round).
 
     A reason names what broke: ``macro_f1`` for the first two rules, the
     label (e.g. ``bug``) for the third.
     """
-    # TODO: Three rules: macro-F1 below the floor; then, only with an incumbent, a macro-F1 drop and a per-label recall drop.
+    # TODO: A list you append to, one if per rule, and no early return but 'no incumbent': then every broken rule is reported. Mind the floats: 0.90 - 0.89 is not 0.01, hence GATE_TOLERANCE; and mind whose labels you loop over.
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('MLOps lab · gate_failures in lifecycle.py: not implemented yet (the TODO just above says what to write)')
 
@@ -142,6 +153,6 @@ def rollback(path, alias="production"):
     Written atomically too; a ``ValueError`` writes nothing. Returns the
     version that holds the alias now.
     """
-    # TODO: The alias keeps its history as a list; rollback drops the last entry.
+    # TODO: The alias's list is a stack: rollback pops it, once you have checked that something is left to go back to; write with the same atomic helper as promote.
     # Stuck? One more hint at a time: make lab-check WEEK=mlops HINT=2 (in the notebook: check(4, hint=2))
     raise NotImplementedError('MLOps lab · rollback in lifecycle.py: not implemented yet (the TODO just above says what to write)')

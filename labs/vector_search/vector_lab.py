@@ -78,7 +78,7 @@ def search_layer(graph: Graph, q: np.ndarray, entry_points: list[int], ef: int) 
     tests count the calls, and a search of ``ef=10`` on their 500-node graph
     must look at fewer than a third of its nodes on average.
     """
-    # TODO: Best-first beam search: expand the nearest unexpanded candidate; stop when it is farther than the worst kept result.
+    # TODO: The chapter's greedy walk, with a beam: one heap answers 'which node next?' (the nearest candidate), the other 'is it still worth going on?' (the worst of the ef results).
     # Stuck? One more hint at a time: make lab-check WEEK=vector HINT=2 (in the notebook: check(1, hint=2))
     raise NotImplementedError('Vector search lab · search_layer in vector_lab.py: not implemented yet (the TODO just above says what to write)')
 
@@ -108,7 +108,7 @@ def tenant_search(graph: Graph, tenants: Sequence[str], tenant: str, q: np.ndarr
     node of the tenant lies beyond. Compute every distance with
     ``graph.distances``, once per node (the tests count them).
     """
-    # TODO: Walk the graph exactly as search_layer does, through every node, but only the tenant's nodes may enter the results.
+    # TODO: Start from a copy of your search_layer: the walk and its stopping rule stay, only what may enter the results changes, and how many results it keeps (k may be larger than ef).
     # Stuck? One more hint at a time: make lab-check WEEK=vector HINT=2 (in the notebook: check(2, hint=2))
     raise NotImplementedError('Vector search lab · tenant_search in vector_lab.py: not implemented yet (the TODO just above says what to write)')
 
@@ -130,6 +130,6 @@ def weighted_rrf(rankings: Sequence[Sequence[Hashable]], weights: Sequence[float
     - Ties keep the order in which ids were first seen (ranking by ranking).
     Returns ``(id, score)`` pairs.
     """
-    # TODO: Reciprocal-rank fusion: score(id) = sum over rankings of w / (k + rank), ranks from 1, after filtering to the allowed ids.
+    # TODO: Filter each ranking first, then number what is left from 1; a dict from id to score fills in first-seen order, and a stable sort keeps that order among ties.
     # Stuck? One more hint at a time: make lab-check WEEK=vector HINT=2 (in the notebook: check(3, hint=2))
     raise NotImplementedError('Vector search lab · weighted_rrf in vector_lab.py: not implemented yet (the TODO just above says what to write)')

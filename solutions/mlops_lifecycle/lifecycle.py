@@ -45,7 +45,7 @@ def point_in_time_join(rows, events, ttl=None):
     order, and leaves the caller's ``events`` list as it was (sort a copy).
     """
     ### BEGIN SOLUTION (Task 1)
-    ### HINT 1: For each row, the latest event of its key at or before the row's time; ties on time go to the later-created.
+    ### HINT 1: Think of each key's events as one timeline sorted by (time, created): a row's answer is the last entry at or before its time, found by a binary search, not a scan; sorted that way, the tie rule costs nothing more.
     ### HINT 2: Group events by key and sort each group by (time, created); bisect_right on the times gives the last event <= t; None if there is none or it is older than ttl.
     by_key: dict = {}
     for key, time, created, value in events:
@@ -76,7 +76,10 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
     1. Inner bin edges at the quantiles ``1/bins, 2/bins, ..., (bins-1)/bins``
        of ``expected`` (``np.quantile``, duplicate edges removed): of the
-       reference only, not of ``actual`` nor of both samples pooled.
+       reference only, not of ``actual`` nor of both samples pooled. The
+       course writes the positions ``np.arange(1, bins) / bins``; the tests
+       also accept ``np.linspace(0, 1, bins + 1)[1:-1]`` and the
+       ``np.percentile`` forms, which can round an edge one ULP lower.
     2. Each sample's share in each bin ``(-inf, e0], (e0, e1], ..., (e_last, inf)``.
     3. Shares below ``eps`` become ``eps`` (an empty bin would need ln 0);
        then ``sum((a - e) * ln(a / e))`` over the bins, ``e`` the reference's
@@ -85,13 +88,14 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
     An empty sample is a ``ValueError`` that says which one.
     """
     ### BEGIN SOLUTION (Task 2)
-    ### HINT 1: PSI = sum over bins of (a - e) * ln(a / e), with bins cut at quantiles of the expected sample.
-    ### HINT 2: Edges: np.quantile of expected at the inner quantiles (np.unique them); shares per bin via np.searchsorted + np.bincount, divided by the sample size, clipped below at eps; refuse an empty sample first.
+    ### HINT 1: Three steps, as in the chapter's PSI: edges from the expected sample alone, then each sample's share per bin, then the formula; the edge cases are a value exactly on an edge (which bin?) and an empty bin (eps).
+    ### HINT 2: Edges: np.quantile(expected, np.arange(1, bins) / bins), then np.unique; shares per bin via np.searchsorted + np.bincount, divided by the sample size, clipped below at eps; refuse an empty sample first.
     expected, actual = np.asarray(expected, dtype=float).ravel(), np.asarray(actual, dtype=float).ravel()
     for name, sample in (("expected", expected), ("actual", actual)):
         if sample.size == 0:
             raise ValueError(f"psi: the {name} sample is empty")
-    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1]))
+    positions = np.arange(1, bins) / bins  # 1/b, ..., (b-1)/b: (bins - 1,)
+    edges = np.unique(np.quantile(expected, positions))
 
     def shares(x):
         counts = np.bincount(np.searchsorted(edges, x, side="left"), minlength=len(edges) + 1)
@@ -104,6 +108,8 @@ def psi(expected, actual, bins=10, eps=PSI_EPS):
 
 # ----- Task 3: the metric gate
 
+GATE_TOLERANCE = 1e-9  # scores are floats: 0.90 - 0.89 is 0.010000000000000009, a drop of exactly 0.01
+
 
 def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max_recall_drop=0.05):
     """Why ``candidate`` may not replace ``incumbent``; an empty list when it may.
@@ -115,28 +121,36 @@ def gate_failures(candidate, incumbent, *, min_macro_f1=0.80, max_drop=0.01, max
 
     * ``macro_f1`` below ``min_macro_f1`` (the floor itself passes);
     * ``macro_f1`` more than ``max_drop`` below the incumbent's;
-    * for each label, a recall more than ``max_recall_drop`` below the
-      incumbent's recall on that label (a label the incumbent has no recall
-      for cannot fall).
+    * for each label the incumbent has a recall for, the candidate's recall
+      more than ``max_recall_drop`` below it, or missing (a candidate that
+      reports no recall for a label cannot show it did not fall). A label
+      only the candidate has cannot fall.
+
+    A drop is "more than" its limit only when it exceeds the limit by more
+    than ``GATE_TOLERANCE``: a drop of exactly ``max_drop`` (0.90 to 0.89)
+    passes, although ``0.90 - 0.89`` is ``0.010000000000000009`` in floats.
+    The floor is a plain comparison (no arithmetic, so nothing to round).
 
     A reason names what broke: ``macro_f1`` for the first two rules, the
     label (e.g. ``bug``) for the third.
     """
     ### BEGIN SOLUTION (Task 3)
-    ### HINT 1: Three rules: macro-F1 below the floor; then, only with an incumbent, a macro-F1 drop and a per-label recall drop.
-    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass), checking every rule; say macro_f1 in the first two reasons, and name the label in a recall reason.
+    ### HINT 1: A list you append to, one if per rule, and no early return but 'no incumbent': then every broken rule is reported. Mind the floats: 0.90 - 0.89 is not 0.01, hence GATE_TOLERANCE; and mind whose labels you loop over.
+    ### HINT 2: Collect one reason string per broken rule into a list (empty list = pass); drop = incumbent's - candidate's, a failure if drop > limit + GATE_TOLERANCE; go over the incumbent's labels (a label missing from the candidate is a reason too); say macro_f1 in the first two reasons, and name the label in a recall reason.
     reasons = []
     f1 = candidate["macro_f1"]
     if f1 < min_macro_f1:
         reasons.append(f"macro_f1 {f1:.4f} is below the floor {min_macro_f1:.4f}")
     if incumbent is None:
         return reasons
-    if f1 < incumbent["macro_f1"] - max_drop:
+    if incumbent["macro_f1"] - f1 > max_drop + GATE_TOLERANCE:
         reasons.append(f"macro_f1 {f1:.4f} is more than {max_drop} below production's {incumbent['macro_f1']:.4f}")
-    for label, recall in candidate.get("recall", {}).items():
-        before = incumbent.get("recall", {}).get(label)
-        if before is not None and recall < before - max_recall_drop:
-            reasons.append(f"recall on {label} fell from {before:.4f} to {recall:.4f}")
+    recalls = candidate.get("recall", {})
+    for label, before in incumbent.get("recall", {}).items():
+        if label not in recalls:
+            reasons.append(f"recall on {label}: production's is {before:.4f}, the candidate reports none")
+        elif before - recalls[label] > max_recall_drop + GATE_TOLERANCE:
+            reasons.append(f"recall on {label} fell from {before:.4f} to {recalls[label]:.4f}")
     return reasons
     ### END SOLUTION
 
@@ -199,7 +213,7 @@ def rollback(path, alias="production"):
     version that holds the alias now.
     """
     ### BEGIN SOLUTION (Task 4)
-    ### HINT 1: The alias keeps its history as a list; rollback drops the last entry.
+    ### HINT 1: The alias's list is a stack: rollback pops it, once you have checked that something is left to go back to; write with the same atomic helper as promote.
     ### HINT 2: Refuse (ValueError) when fewer than two versions are in the history; write atomically; return the version that now holds the alias.
     state = read_registry(path)
     history = state["aliases"].get(alias, [])

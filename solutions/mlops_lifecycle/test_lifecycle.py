@@ -6,7 +6,9 @@ The tasks build on each other only in Task 4 (promote calls your gate): do them 
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 
 from aimastery.labs.expect import must_raise
 from aimastery.labs.scratch import assert_written_from_scratch
-from aimastery.mlops.drift import psi as course_psi
+from aimastery.mlops.drift import psi_with_edges
 from aimastery.mlops.pit import duckdb_asof_join
 
 from . import lifecycle
@@ -62,14 +64,17 @@ def test_the_latest_value_at_or_before_each_row():
     from_scratch()
 
 
+NO_TIES = [("ann", 10, 10, "a@10"), ("ann", 20, 21, "a@20"), ("bob", 15, 15, "b@15")]  # one event per (key, time)
+
+
 @TASK1
 def test_ttl_drops_values_that_are_too_old():
     rows = [("bob", 15), ("bob", 25), ("bob", 26), ("ann", 30)]
-    got = point_in_time_join(rows, EVENTS, ttl=10)
-    assert got == ["b@15", "b@15", None, "a@20 second"], (
-        f"ttl=10: an event exactly 10 old (bob@25) is kept, one 11 old (bob@26) is not: expected "
-        f"['b@15', 'b@15', None, 'a@20 second']; got {got}")
-    got = point_in_time_join(rows, EVENTS, ttl=0)
+    got = point_in_time_join(rows, NO_TIES, ttl=10)  # no two events share a time: only the TTL decides here
+    assert got == ["b@15", "b@15", None, "a@20"], (
+        f"ttl=10: an event exactly 10 old (bob@25, ann@30) is kept, one 11 old (bob@26) is not: expected "
+        f"['b@15', 'b@15', None, 'a@20']; got {got}")
+    got = point_in_time_join(rows, NO_TIES, ttl=0)
     assert got == ["b@15", None, None, None], (f"ttl=0 keeps only an event at the row's own time: expected "
                                                f"['b@15', None, None, None]; got {got}")
 
@@ -186,14 +191,79 @@ def test_an_empty_bin_counts_as_eps():
                                                     f"and larger than {got:.4f} (eps=1e-4); got {smaller}")
 
 
+# The positions 1/b, ..., (b-1)/b can be written several ways, and they round differently: linspace's 5/7 is
+# one ULP below np.arange(1, 7)[4] / 7. On a sample with a value exactly at that quantile, the lower position puts
+# the edge just below the value (0.9999999999999982, not 1.0) and moves it a bin up. The course writes
+# np.arange(1, bins) / bins; a PSI that equals the course's at any of these positions is right.
+POSITIONS = {  # how it is written -> the positions np.quantile sees (np.percentile divides by 100)
+    "np.quantile(expected, np.arange(1, bins) / bins)": lambda b: np.arange(1, b) / b,
+    "np.quantile(expected, np.linspace(0, 1, bins + 1)[1:-1])": lambda b: np.linspace(0, 1, b + 1)[1:-1],
+    "np.percentile(expected, 100 * np.arange(1, bins) / bins)": lambda b: np.true_divide(
+        100 * np.arange(1, b) / b, 100),
+    "np.percentile(expected, np.linspace(0, 100, bins + 1)[1:-1])": lambda b: np.true_divide(
+        np.linspace(0, 100, b + 1)[1:-1], 100),
+}
+QUANTILE_FUNCTIONS = ("quantile", "percentile", "nanquantile", "nanpercentile")
+
+
+@contextmanager
+def quantile_calls():
+    """What np.quantile and np.percentile return while the block runs: a learner's raw bin edges."""
+    calls = []
+
+    def spy(name, real):
+        def recorded(*args, **kwargs):
+            out = real(*args, **kwargs)
+            calls.append((name, [float(v) for v in np.ravel(out)]))
+            return out
+        return recorded
+
+    with mock.patch.multiple(np, **{name: spy(name, getattr(np, name)) for name in QUANTILE_FUNCTIONS}):
+        yield calls
+
+
+def assert_psi_is_the_courses(expected, actual, bins):
+    got = psi(expected, actual, bins=bins)
+    x = np.asarray(expected, dtype=float)
+    wants = {how: psi_with_edges(x, actual, np.unique(np.quantile(x, at(bins)))) for how, at in POSITIONS.items()}
+    if any(got == pytest.approx(want, rel=1e-9, abs=1e-12) for want in wants.values()):
+        return
+    with quantile_calls() as calls:  # run yours again, to show where its edges differ
+        psi(expected, actual, bins=bins)
+    yours = (f"yours (np.{calls[0][0]}) are {calls[0][1]}" if calls else
+             "yours cannot be shown: your psi called neither np.quantile nor np.percentile")
+    course_how = next(iter(POSITIONS))
+    course_edges = [float(v) for v in np.quantile(x, POSITIONS[course_how](bins))]
+    others = sorted(set(wants.values()) - {wants[course_how]})
+    assert False, (f"psi(expected={list(expected)}, actual={list(actual)}, bins={bins}) is {wants[course_how]!r} by "
+                   f"the course's; yours gave {got!r}. The inner edges before np.unique: the course's "
+                   f"({course_how}) are {course_edges}; {yours}"
+                   + (f". The linspace and np.percentile forms of the positions, accepted too, give {others} here"
+                      if others else ""))
+
+
 @TASK2
 @settings(max_examples=60)
 @given(st.lists(st.integers(0, 30), min_size=5, max_size=120), st.lists(st.integers(0, 40), min_size=1, max_size=80),
        st.integers(2, 12))
 def test_equals_the_courses_psi_on_generated_samples(expected, actual, bins):
-    got, want = psi(expected, actual, bins=bins), course_psi(expected, actual, bins=bins)
-    assert got == pytest.approx(want, rel=1e-9, abs=1e-12), \
-        f"psi(expected={expected}, actual={actual}, bins={bins}) is {want!r} by the course's; yours gave {got!r}"
+    assert_psi_is_the_courses(expected, actual, bins)
+
+
+EDGE_ON_A_VALUE = [  # (expected, actual, bins) where the ways of writing the positions give different PSIs
+    ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2], [0], 7),  # linspace's 5/7 puts an edge at 0.9999999999999982
+    ([0, 1, 1, 1, 3, 3, 3], [2], 12),
+    ([0, 0, 2, 2, 2, 3, 3], [1, 1, 3], 9),
+    ([0, 0, 0, 1, 1, 1, 1, 2, 3, 3], [1, 2], 9),
+    ([0, 0, 0, 3, 3], [2], 3),
+    ([0, 0, 0, 0, 3], [1, 1, 3], 6),
+]
+
+
+@TASK2
+def test_edges_one_float_rounding_apart_are_both_right():
+    for expected, actual, bins in EDGE_ON_A_VALUE:
+        assert_psi_is_the_courses(expected, actual, bins)
 
 
 @TASK2
@@ -244,6 +314,34 @@ def test_no_label_left_behind():
     new_label = {"macro_f1": 0.95, "recall": {"bug": 0.92, "question": 0.9, "documentation": 0.1}}
     got = gate_failures(new_label, GOOD)
     assert got == [], f"a label production never had has no recall to fall from: expected []; got {got}"
+
+
+@TASK3
+def test_a_drop_of_exactly_the_limit_passes():
+    # in floats 0.90 - 0.89 = 0.010000000000000009 and 0.52 - 0.05 = 0.47000000000000003 (> 0.47): either way of
+    # writing the comparison, without GATE_TOLERANCE, refuses one of these drops of exactly the limit
+    for before, after, limit in ((0.90, 0.89, 0.01), (0.52, 0.47, 0.05)):
+        got = gate_failures({"macro_f1": after, "recall": {}}, {"macro_f1": before, "recall": {}}, min_macro_f1=0.4,
+                            max_drop=limit)
+        assert got == [], (f"macro_f1 {before} -> {after} is a drop of exactly max_drop={limit}, not more: expected "
+                           f"[]; got {got}. Floats round ({before} - {after} = {before - after!r}): compare the drop "
+                           "with max_drop + GATE_TOLERANCE")
+    for before, after in ((0.80, 0.75), (0.52, 0.47)):
+        got = gate_failures({"macro_f1": 0.95, "recall": {"bug": after}}, {"macro_f1": 0.95, "recall": {"bug": before}})
+        assert got == [], (f"bug's recall {before} -> {after} is a drop of exactly max_recall_drop=0.05: expected []; "
+                           f"got {got}. Compare the drop with max_recall_drop + GATE_TOLERANCE")
+    reasons = gate_failures({"macro_f1": 0.8899, "recall": {}}, {"macro_f1": 0.90, "recall": {}})
+    assert len(reasons) == 1 and "macro_f1" in reasons[0], (
+        f"0.90 -> 0.8899 is a drop of 0.0101, more than max_drop=0.01: GATE_TOLERANCE (1e-9) absorbs rounding, "
+        f"not a real drop; expected one reason that names macro_f1; got {reasons}")
+
+
+@TASK3
+def test_a_label_missing_from_the_candidate_is_a_failure():
+    reasons = gate_failures({"macro_f1": 0.95, "recall": {"bug": 0.95}}, GOOD)
+    assert len(reasons) == 1 and "question" in reasons[0], (
+        f"production has a recall for 'question' (0.88) and the candidate reports none, so it cannot show that "
+        f"recall did not fall: expected one reason that names 'question'; got {reasons}")
 
 
 @TASK3

@@ -260,6 +260,19 @@ def test_a_scattered_tenant_is_found_with_high_recall(graph, data, tenants):
 
 
 @TASK2
+def test_k_larger_than_ef_still_gives_k_nodes(graph, data, tenants):
+    owned = sum(t == "tenth" for t in tenants)
+    for q in data[1][:10]:
+        found = tenant_search(graph, tenants, "tenth", q, k=10, ef=2)
+        assert len(found) == 10, (f"'tenth' owns {owned} nodes and k=10 > ef=2: the search keeps max(ef, k) = 10 "
+                                  f"results, so 10 come back; got {len(found)}: {found}")
+        others = [(i, tenants[i]) for i in found if tenants[i] != "tenth"]
+        assert not others, f"k=10, ef=2: 'tenth' was given other tenants' nodes (id, owner): {others}"
+        d = [float(graph.distances(normalize(q.reshape(1, -1))[0], [i])[0]) for i in found]
+        assert d == sorted(d), f"k=10, ef=2: the nodes come back nearest first; their distances are {d}"
+
+
+@TASK2
 def test_a_tiny_tenant_gets_all_its_nodes_nearest_first(graph, data, tenants):
     q = data[1][3]
     found = tenant_search(graph, tenants, "tiny", q, k=10, ef=16)

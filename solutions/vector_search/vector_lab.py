@@ -79,7 +79,7 @@ def search_layer(graph: Graph, q: np.ndarray, entry_points: list[int], ef: int) 
     must look at fewer than a third of its nodes on average.
     """
     ### BEGIN SOLUTION (Task 1)
-    ### HINT 1: Best-first beam search: expand the nearest unexpanded candidate; stop when it is farther than the worst kept result.
+    ### HINT 1: The chapter's greedy walk, with a beam: one heap answers 'which node next?' (the nearest candidate), the other 'is it still worth going on?' (the worst of the ef results).
     ### HINT 2: A visited set, a min-heap of candidates (d, id) and a max-heap of results as (-d, id) trimmed to ef; return the results sorted by distance.
     ### Distances: graph.distances(q, entry_points) once at the start, then graph.distances(q, new) for the unvisited neighbours of each node you expand, and nothing else.
     visited = set(entry_points)
@@ -134,8 +134,8 @@ def tenant_search(graph: Graph, tenants: Sequence[str], tenant: str, q: np.ndarr
     ``graph.distances``, once per node (the tests count them).
     """
     ### BEGIN SOLUTION (Task 2)
-    ### HINT 1: Walk the graph exactly as search_layer does, through every node, but only the tenant's nodes may enter the results.
-    ### HINT 2: Unknown tenant -> ValueError; ef = max(ef, k); push every neighbour to the candidates, but push to results only if tenants[node] == tenant; return the k nearest ids.
+    ### HINT 1: Start from a copy of your search_layer: the walk and its stopping rule stay, only what may enter the results changes, and how many results it keeps (k may be larger than ef).
+    ### HINT 2: Unknown tenant -> ValueError; ef = max(ef, k); a neighbour, whoever owns it, goes onto the candidates by search_layer's rule (fewer than ef results held, or nearer than the worst of them), and onto the results too only if tenants[node] == tenant; return the k nearest ids.
     ### Keep search_layer's stopping rule (results full and the nearest candidate farther than the worst result): a scan of all the tenant's nodes is what this task replaces.
     if tenant not in set(tenants):
         raise ValueError(f"no node belongs to the tenant {tenant!r}")
@@ -183,7 +183,7 @@ def weighted_rrf(rankings: Sequence[Sequence[Hashable]], weights: Sequence[float
     Returns ``(id, score)`` pairs.
     """
     ### BEGIN SOLUTION (Task 3)
-    ### HINT 1: Reciprocal-rank fusion: score(id) = sum over rankings of w / (k + rank), ranks from 1, after filtering to the allowed ids.
+    ### HINT 1: Filter each ranking first, then number what is left from 1; a dict from id to score fills in first-seen order, and a stable sort keeps that order among ties.
     ### HINT 2: Validate first (one weight per ranking, no negative weight, no repeated id in a ranking); rank within the filtered list; sort by score descending, ties in first-seen order.
     if len(weights) != len(rankings):
         raise ValueError(f"one weight per ranking: {len(rankings)} rankings, {len(weights)} weights")
