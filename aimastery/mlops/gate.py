@@ -10,7 +10,12 @@ three things:
 * an absolute floor: ``metric >= min_value``;
 * no regression: ``metric >= incumbent's metric - max_drop``;
 * no class left behind: no label's recall falls by more than
-  ``max_class_recall_drop``.
+  ``max_class_recall_drop``, and none the incumbent reports is missing.
+
+A drop is "more than" its limit only when it exceeds it by more than
+``TOLERANCE``: scores are floats, and ``0.90 - 0.89`` is
+``0.010000000000000009``, so a plain comparison would refuse a drop of
+exactly ``max_drop``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from aimastery.capstone.artefacts import Artefacts
 from aimastery.capstone.evaluation import evaluate
 from aimastery.capstone.issues import Issue, dataset_hash
 from aimastery.capstone.predictor import Predictor
+
+
+TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -46,13 +54,15 @@ class MetricGate:
             reasons.append(f"{self.metric} {value:.4f} is below the floor {self.min_value:.4f}")
         if incumbent is None:
             return reasons
-        if value < incumbent[self.metric] - self.max_drop:
+        if incumbent[self.metric] - value > self.max_drop + TOLERANCE:
             reasons.append(f"{self.metric} {value:.4f} is more than {self.max_drop:.4f} below production's "
                            f"{incumbent[self.metric]:.4f}")
-        for label, recall in candidate.get("recall", {}).items():
-            before = incumbent.get("recall", {}).get(label)
-            if before is not None and recall < before - self.max_class_recall_drop:
-                reasons.append(f"recall on {label!r} fell from {before:.4f} to {recall:.4f} "
+        recalls = candidate.get("recall", {})
+        for label, before in incumbent.get("recall", {}).items():
+            if label not in recalls:
+                reasons.append(f"recall on {label!r}: production's is {before:.4f}, the candidate reports none")
+            elif before - recalls[label] > self.max_class_recall_drop + TOLERANCE:
+                reasons.append(f"recall on {label!r} fell from {before:.4f} to {recalls[label]:.4f} "
                                f"(more than {self.max_class_recall_drop:.4f})")
         return reasons
 

@@ -135,3 +135,18 @@ def test_gate_rules():
     assert gate.failures(worse_bug, good) == ["recall on 'bug' fell from 0.9000 to 0.8400 (more than 0.0500)"]
     with pytest.raises(KeyError, match="lack 'macro_f1'"):
         gate.failures({"accuracy": 0.9}, None)
+
+
+def test_gate_drops_of_exactly_the_limit_pass_and_missing_labels_fail():
+    gate = MetricGate(min_value=0.8, max_drop=0.01, max_class_recall_drop=0.05)
+    before = {"macro_f1": 0.90, "recall": {"bug": 0.52, "question": 0.9}}
+    # 0.90 - 0.89 is 0.010000000000000009 and 0.52 - 0.05 is 0.47000000000000003 in floats
+    exactly = {"macro_f1": 0.89, "recall": {"bug": 0.47, "question": 0.9}}
+    assert gate.failures(exactly, before) == [], "a drop of exactly the limit must pass"
+    beyond = {"macro_f1": 0.8899, "recall": {"bug": 0.4699, "question": 0.9}}
+    assert len(gate.failures(beyond, before)) == 2, gate.failures(beyond, before)
+    lacking = {"macro_f1": 0.9, "recall": {"bug": 0.52}}
+    assert gate.failures(lacking, before) == [
+        "recall on 'question': production's is 0.9000, the candidate reports none"]
+    extra = {"macro_f1": 0.9, "recall": {"bug": 0.52, "question": 0.9, "docs": 0.1}}
+    assert gate.failures(extra, before) == [], "a label only the candidate has cannot fall"
