@@ -65,9 +65,10 @@ def im2col(x: np.ndarray, kernel_size: Pair, stride: Pair = 1, padding: Pair = 0
     (ph, pw), (dh, dw) = pair(padding, "padding", 0), pair(dilation, "dilation", 1)
     N, C, H, W = x.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
-    # TODO: The chapter's im2col (Week 5, "Convolution as one matrix product") has stride 1, no padding and
-    #       no dilation. Pad first (zeros, `padding` on each side of H and W only); then kernel tap (p, q)
-    #       of output (i, j) reads xpad[:, :, i * stride + p * dilation, j * stride + q * dilation].
+    # TODO: The module docstring's formula says which pixel each product reads: with the input padded by
+    #       zeros (H and W only), kernel tap (p, q) of output (i, j) reads padded row i*s + p*d and column
+    #       j*s + q*d. The result has one row per (c, p, q) and one column per (n, i, j):
+    #       (C * kh * kw, N * H_out * W_out).
     # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(1, hint=2))
     # Keep the code below the raise: it uses the cols you set here.
     raise NotImplementedError('Lab 5 · im2col in conv.py: not implemented yet (the TODO just above says what to write)')
@@ -119,8 +120,9 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     N, C_out = x.shape[0], w.shape[0]
     H_out = conv_output_size(x.shape[2], w.shape[2], stride[0], padding[0], dilation[0])
     W_out = conv_output_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
-    # TODO: With cols = im2col(x, ...) (C_in * kh * kw, N * H_out * W_out), every output number is one filter
-    #       w[o], flattened in the same (c, p, q) order, dotted with one column of cols: one matrix product.
+    # TODO: Every output number is one filter w[o], flattened in im2col's (c, p, q) order, dotted with one
+    #       column of im2col(x): all of them at once are one matrix product, (C_out, C_in * kh * kw) times
+    #       (C_in * kh * kw, N * H_out * W_out), whose columns come in (n, i, j) order.
     # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(1, hint=2))
     # Keep the code below the raise: it uses the out, cache you set here.
     raise NotImplementedError('Lab 5 · conv2d_forward in conv.py: not implemented yet (the TODO just above says what to write)')
@@ -130,9 +132,9 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
 def conv2d_backward(dout: np.ndarray, cache):
     """Given dL/dout (N, C_out, H_out, W_out), return dx (like x), dw (like w) and db (C_out,), or None without a bias."""
     x_shape, cols, w, has_bias, kernel, stride, padding, dilation = cache
-    # TODO: The forward pass was out2d = W2 @ cols (+ b) with W2 = w.reshape(C_out, -1): a linear layer on
-    #       the columns of cols (Week 4's backward). Then dcols must go back through im2col to dx: that is
-    #       col2im, with the same kernel size, stride, padding and dilation as the forward pass.
+    # TODO: The forward pass was a linear layer on the columns of im2col(x) (Week 4's backward: the
+    #       gradients of a matrix product and of a bias added to every column). The gradient of the
+    #       columns then goes back to dx through im2col's adjoint, with the forward pass's settings.
     # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(2, hint=2))
     # Keep the code below the raise: it uses the dw, db, dx you set here.
     raise NotImplementedError('Lab 5 · conv2d_backward in conv.py: not implemented yet (the TODO just above says what to write)')
@@ -172,13 +174,18 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair | None = N
 
 
 def max_pool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
-    """Given dL/dout (N, C, H_out, W_out), return dL/dx (N, C, H, W)."""
+    """Given dL/dout (N, C, H_out, W_out), return dL/dx (N, C, H, W).
+
+    The windows are the forward pass's: its kernel, stride, padding and
+    dilation (a dilated window's taps are ``dilation`` pixels apart), all in ``cache``.
+    """
     x_shape, xpad_shape, argmax, kernel, stride, padding, dilation = cache
     N, C, H, W = x_shape
     (ph, pw) = padding
     # TODO: The max of a window depends on one input only, the one that won (the first maximum, as the
     #       forward pass chose it with argmax): that input gets the whole gradient, the window's others none.
-    #       Overlapping windows may pick the same input: its gradients add up. Which function of Task 2 adds?
+    #       Overlapping windows may pick the same input: its gradients add up. Which function of Task 2 adds,
+    #       and which of the forward pass's settings (kernel, stride, padding, dilation) does it need?
     # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(3, hint=2))
     # Keep the code below the raise: it uses the dx you set here.
     raise NotImplementedError('Lab 5 · max_pool2d_backward in conv.py: not implemented yet (the TODO just above says what to write)')

@@ -47,44 +47,62 @@ def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
 
 
 class BasicBlock(nn.Module):
-    """Two 3x3 convolutions and a shortcut: (N, inplanes, H, W) -> (N, planes, H / stride, W / stride)."""
+    """Two 3x3 convolutions and a shortcut: (N, inplanes, H, W) -> (N, planes, H / stride, W / stride).
+
+    What the tests hold it to (torchvision's ``BasicBlock``):
+
+    - attributes ``conv1``, ``bn1``, ``relu``, ``conv2``, ``bn2``, ``downsample``,
+      created in that order (``state_dict()`` takes its key names and their
+      order from them);
+    - the stride goes on ``conv1``, the first 3x3; ``conv2`` has stride 1;
+    - ``downsample`` is the module given (None when the shapes already match),
+      and the block applies it to its input to make the shortcut.
+    """
 
     expansion = 1
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
         super().__init__()
-        # TODO: The BasicBlock of the chapter (Week 5, "Residual blocks"): two 3x3 convolutions, each
-        #       followed by batch norm, and the names torchvision gives them (conv1, bn1, conv2, bn2), because
-        #       the key names of state_dict() come from the attribute names. Which of the two convolutions
-        #       carries the stride?
+        # TODO: Create the block's layers as the class docstring lists them: two 3x3 convolutions, a batch
+        #       norm after each, one ReLU, and the downsample you are given. Channels go inplanes -> planes ->
+        #       planes; which convolution shrinks H and W by the stride?
         # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 5 · BasicBlock.__init__ in resnet.py: not implemented yet (the TODO just above says what to write)')
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # TODO: out = relu(F(x) + shortcut(x)), where F is conv-bn-relu-conv-bn and the shortcut is x
-        #       itself, or self.downsample(x) when the block changes the shape. Where does the last ReLU go?
+        # TODO: He et al.'s residual block: the output is the ReLU of a sum, F(x) (convolution, batch norm,
+        #       ReLU, convolution, batch norm) plus the shortcut, which must have F(x)'s shape (N, planes, H', W'):
+        #       the input x itself, or self.downsample(x) when the block changes the shape.
         # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 5 · BasicBlock.forward in resnet.py: not implemented yet (the TODO just above says what to write)')
 
 
 class Bottleneck(nn.Module):
-    """1x1 squeeze, 3x3, 1x1 expand, and a shortcut: (N, inplanes, H, W) -> (N, 4 planes, H / stride, W / stride)."""
+    """1x1 squeeze, 3x3, 1x1 expand, and a shortcut: (N, inplanes, H, W) -> (N, 4 planes, H / stride, W / stride).
+
+    What the tests hold it to (torchvision's ``Bottleneck``, "ResNet v1.5"):
+
+    - attributes ``conv1``, ``bn1``, ``conv2``, ``bn2``, ``conv3``, ``bn3``, ``relu``,
+      ``downsample``, created in that order;
+    - the stride goes on ``conv2``, the 3x3; the two 1x1 convolutions have stride 1;
+    - the output has ``planes * self.expansion`` channels.
+    """
 
     expansion = 4
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
         super().__init__()
-        # TODO: The bottleneck of the chapter: 1x1 from inplanes down to planes, 3x3 from planes to planes,
-        #       1x1 from planes up to planes * self.expansion, each followed by batch norm (conv1/bn1 ...
-        #       conv3/bn3). Which one carries the stride in torchvision's ResNet (v1.5)?
+        # TODO: Three convolutions, as the class docstring lists them: the channels go inplanes -> planes ->
+        #       planes -> planes * self.expansion (a 1x1 squeeze, a 3x3, a 1x1 expand), a batch norm after each.
+        #       Which one may change H and W, and which kernel size has padding 1?
         # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 5 · Bottleneck.__init__ in resnet.py: not implemented yet (the TODO just above says what to write)')
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # TODO: As in BasicBlock's forward: relu(F(x) + shortcut(x)), with F now three convolutions, a
-        #       batch norm after each and a ReLU after the first two only.
+        # TODO: As in BasicBlock's forward, the ReLU of F(x) plus the shortcut, with F now three convolutions,
+        #       a batch norm after each and a ReLU after the first two only; the shortcut has 4 planes channels.
         # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(4, hint=2))
         raise NotImplementedError('Lab 5 · Bottleneck.forward in resnet.py: not implemented yet (the TODO just above says what to write)')
 
@@ -93,9 +111,23 @@ class ResNet(nn.Module):
     """Stem, four stages of ``block``, global average pooling, ``fc``: (N, 3, H, W) -> (N, num_classes) logits.
 
     ``layers`` is the number of blocks in each stage ([2, 2, 2, 2] for
-    ResNet-18), ``widths`` the stages' widths. ``small_input=True`` swaps
-    the 7x7 stride-2 stem and its max-pool for a 3x3 stride-1 stem, for
-    images much smaller than 224x224.
+    ResNet-18, [3, 4, 6, 3] for ResNet-34 and ResNet-50), ``widths`` the
+    stages' widths. What the tests hold it to (torchvision's ``ResNet``):
+
+    - the modules ``conv1``, ``bn1``, ``relu``, ``maxpool``, ``layer1``, ``layer2``,
+      ``layer3``, ``layer4``, ``avgpool``, ``fc``, created in that order:
+      ``state_dict()``'s keys and their order are compared with torchvision's;
+    - the stem: ``conv1`` a 7x7 convolution, stride 2, padding 3, no bias,
+      3 -> widths[0] channels; ``maxpool`` 3x3, stride 2, padding 1;
+    - ``small_input=True`` (for images much smaller than 224x224): ``conv1`` a
+      3x3 convolution with stride 1 and padding 1 (``conv3x3``) and
+      ``maxpool = nn.Identity()``, so that :meth:`features` stays the same;
+    - stage 1 keeps the resolution, the first block of stages 2, 3 and 4 has
+      stride 2; a stage's first block gets a ``downsample`` whenever its
+      stride is not 1 *or* the channels change, so ResNet-50's ``layer1.0``
+      has one with stride 1 (64 -> 256 channels, ``Bottleneck.expansion`` 4);
+    - the head: ``nn.AdaptiveAvgPool2d((1, 1))``, then
+      ``fc = nn.Linear(widths[3] * block.expansion, num_classes)``.
     """
 
     def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int], num_classes: int = 1000,
@@ -107,9 +139,10 @@ class ResNet(nn.Module):
         if min(layers) < 1 or min(widths) < 1 or num_classes < 1:
             raise ValueError(f"every stage needs at least one block and one channel, and at least one class, "
                              f"got layers={list(layers)}, widths={list(widths)}, num_classes={num_classes}")
-        # TODO: The ResNet-18 table of the chapter (Week 5, "ResNet-18"): a stem (conv1, bn1, relu, maxpool),
-        #       four stages layer1 ... layer4 built by self._make_layer, then avgpool and fc. Stage 1 keeps
-        #       the resolution; stages 2, 3 and 4 halve it. self.inplanes tracks the channels coming in.
+        # TODO: Create the modules the class docstring lists, in its order: a stem that takes (N, 3, H, W) to
+        #       (N, widths[0], H/4, W/4) (H, W with small_input), four stages built by self._make_layer that
+        #       halve H and W from stage 2 on, a pooling to (N, C, 1, 1) and one linear layer.
+        #       self.inplanes tracks the channels coming into the next stage.
         # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(5, hint=2))
         raise NotImplementedError('Lab 5 · ResNet.__init__ in resnet.py: not implemented yet (the TODO just above says what to write)')
         self._init_weights(zero_init_residual)
@@ -117,10 +150,10 @@ class ResNet(nn.Module):
     def _make_layer(self, block: type[BasicBlock] | type[Bottleneck], planes: int, blocks: int,
                     stride: int = 1) -> nn.Sequential:
         """One stage: ``blocks`` blocks of width ``planes``, the first with ``stride`` (and the shortcut's projection)."""
-        # TODO: Only the first block of a stage changes the shape (its stride, its output channels
-        #       planes * block.expansion); the others keep it. The first block needs a downsample shortcut
-        #       exactly when its input and output shapes differ. Torchvision names it "downsample", an
-        #       nn.Sequential of a convolution and a batch norm (keys downsample.0 and downsample.1).
+        # TODO: Only the first block of a stage changes the shape (H and W by its stride, the channels from
+        #       self.inplanes to planes * block.expansion); the others keep it. That block needs a downsample
+        #       shortcut exactly when its input and output shapes differ, as a 1x1 convolution then a batch
+        #       norm (keys downsample.0 and downsample.1); the other blocks need none.
         # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(5, hint=2))
         raise NotImplementedError('Lab 5 · ResNet._make_layer in resnet.py: not implemented yet (the TODO just above says what to write)')
 

@@ -1,5 +1,7 @@
 """Lab 5 tests, part 1: your convolution and pooling against PyTorch in float64, and finite differences."""
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aimastery.checks import check_gradient
-from aimastery.labs.scratch import assert_written_from_scratch
+from aimastery.labs.task_scratch import assert_task_written_from_scratch
 
 from . import conv
 from .conv import (avg_pool2d_backward, avg_pool2d_forward, col2im, conv2d_backward, conv2d_forward, im2col,
@@ -22,9 +24,34 @@ FINISHED = ("torch", "scipy", "aimastery.cnn")  # the oracles, and the course's 
 TOL = 1e-10
 
 
+def from_scratch(*functions):
+    """The task's own functions (and what they use) import no finished convolution: a shortcut fails its task."""
+    assert_task_written_from_scratch(conv, functions, FINISHED)
+
+
+class ConvCase(NamedTuple):
+    """One convolution; a failing test shows it with these labels."""
+    x_shape: tuple[int, int, int, int]  # (N, C_in, H, W)
+    w_shape: tuple[int, int, int, int]  # (C_out, C_in, kh, kw)
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    seed: int
+
+
+class PoolCase(NamedTuple):
+    """One pooling window; a failing test shows it with these labels."""
+    x_shape: tuple[int, int, int, int]  # (N, C, H, W)
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    seed: int
+
+
 @st.composite
 def conv_cases(draw):
-    """A convolution whose kernel fits in the padded input: shapes, stride, padding, dilation (pairs), bias."""
+    """A convolution whose kernel fits in the padded input: shapes, stride, padding, dilation (pairs)."""
     n, c_in, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
@@ -32,7 +59,7 @@ def conv_cases(draw):
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * padding[0]), 8))
     w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * padding[1]), 8))
-    return (n, c_in, h, w), (c_out, c_in, kh, kw), stride, padding, dilation, draw(st.integers(0, 2**31))
+    return ConvCase((n, c_in, h, w), (c_out, c_in, kh, kw), stride, padding, dilation, draw(st.integers(0, 2**31)))
 
 
 def torch_conv(x, w, b, stride, padding, dilation, dout=None):
@@ -56,7 +83,7 @@ def assert_equal(got, expected, name):
 
 @TASK1
 def test_im2col_layout():
-    assert_written_from_scratch(conv, FINISHED)
+    from_scratch("im2col", "conv2d_forward")
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 3, 6, 5))
     cols = im2col(x, (2, 3), stride=(2, 1), padding=(1, 0), dilation=(2, 1))
@@ -149,32 +176,37 @@ def test_backward_equals_torch(case, bias):
 
 @TASK2
 def test_backward_finite_differences():
+    from_scratch("col2im", "conv2d_backward")
     rng = np.random.default_rng(2)
     x, w, b = rng.normal(size=(2, 2, 7, 6)), rng.normal(size=(3, 2, 3, 2)), rng.normal(size=3)
     kw = dict(stride=(2, 1), padding=(1, 2), dilation=(2, 1))
     out, cache = conv2d_forward(x, w, b, **kw)
     dout = rng.normal(size=out.shape)
     dx, dw, db = conv2d_backward(dout, cache)
-    check_gradient(lambda v: float((conv2d_forward(v, w, b, **kw)[0] * dout).sum()), x, dx)
-    check_gradient(lambda v: float((conv2d_forward(x, v, b, **kw)[0] * dout).sum()), w, dw)
-    check_gradient(lambda v: float((conv2d_forward(x, w, v, **kw)[0] * dout).sum()), b, db)
+    check_gradient(lambda v: float((conv2d_forward(v, w, b, **kw)[0] * dout).sum()), x, dx, name="dx")
+    check_gradient(lambda v: float((conv2d_forward(x, v, b, **kw)[0] * dout).sum()), w, dw, name="dw")
+    check_gradient(lambda v: float((conv2d_forward(x, w, v, **kw)[0] * dout).sum()), b, db, name="db")
 
 
 # ----- Task 3: pooling, backward
 
 
 @st.composite
-def pool_cases(draw):
+def pool_cases(draw, dilated=True):
+    """A pooling window that fits in the padded input; dilated or not (F.avg_pool2d has no dilation)."""
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
-    h = draw(st.integers(max(1, kh - 2 * padding[0]), 8))
-    w = draw(st.integers(max(1, kw - 2 * padding[1]), 8))
-    return (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w), (kh, kw), stride, padding, draw(st.integers(0, 2**31))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
+    h = draw(st.integers(max(1, dilation[0] * (kh - 1) + 1 - 2 * padding[0]), 8))
+    w = draw(st.integers(max(1, dilation[1] * (kw - 1) + 1 - 2 * padding[1]), 8))
+    return PoolCase((draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w), (kh, kw), stride, padding, dilation,
+                    draw(st.integers(0, 2**31)))
 
 
 @TASK3
 def test_max_pool_gradient_goes_to_the_first_maximum_only():
+    from_scratch("max_pool2d_backward", "avg_pool2d_backward")
     x = np.array([[[[1.0, 5.0, 2.0], [5.0, 0.0, 5.0], [3.0, 4.0, 1.0]]]])
     out, cache = max_pool2d_forward(x, 2, stride=1)  # four overlapping windows, ties of 5s
     dx = max_pool2d_backward(np.array([[[[1.0, 10.0], [100.0, 1000.0]]]]), cache)
@@ -193,42 +225,40 @@ def test_max_pool_gradient_goes_to_the_first_maximum_only():
 @settings(max_examples=40)
 @given(pool_cases(), st.booleans())
 def test_max_pool_backward_equals_torch(case, ties):
-    shape, kernel, stride, padding, seed = case
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.normal(size=shape)
-    out, cache = max_pool2d_forward(x, kernel, stride, padding)
+    rng = np.random.default_rng(case.seed)
+    x = rng.integers(0, 3, size=case.x_shape).astype(float) if ties else rng.normal(size=case.x_shape)
+    out, cache = max_pool2d_forward(x, case.kernel, case.stride, case.padding, case.dilation)
     dout = rng.normal(size=out.shape)
     dx = max_pool2d_backward(dout, cache)
     tx = torch.tensor(x, requires_grad=True)
-    F.max_pool2d(tx, kernel, stride, padding).backward(torch.tensor(dout))
-    assert_equal(dx, tx.grad.numpy(), "max-pool's dx")
+    F.max_pool2d(tx, case.kernel, case.stride, case.padding, case.dilation).backward(torch.tensor(dout))
+    assert_equal(dx, tx.grad.numpy(), "max-pool's dx (mind the dilation: the windows' taps are dilation apart)")
 
 
 @TASK3
 @settings(max_examples=30)
-@given(pool_cases())
+@given(pool_cases(dilated=False))
 def test_avg_pool_backward_equals_torch(case):
-    shape, kernel, stride, padding, seed = case
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=shape)
-    out, cache = avg_pool2d_forward(x, kernel, stride, padding)
+    rng = np.random.default_rng(case.seed)
+    x = rng.normal(size=case.x_shape)
+    out, cache = avg_pool2d_forward(x, case.kernel, case.stride, case.padding)
     dout = rng.normal(size=out.shape)
     dx = avg_pool2d_backward(dout, cache)
     tx = torch.tensor(x, requires_grad=True)
-    F.avg_pool2d(tx, kernel, stride, padding).backward(torch.tensor(dout))
+    F.avg_pool2d(tx, case.kernel, case.stride, case.padding).backward(torch.tensor(dout))
     assert_equal(dx, tx.grad.numpy(), "average-pool's dx")
 
 
 @TASK3
 def test_pooling_finite_differences():
-    assert_written_from_scratch(conv, FINISHED)
     rng = np.random.default_rng(3)
     x = rng.normal(size=(2, 2, 7, 6))  # distinct values: max-pool is differentiable there
-    out, cache = max_pool2d_forward(x, 3, 2, 1)
-    dout = rng.normal(size=out.shape)
-    check_gradient(lambda v: float((max_pool2d_forward(v, 3, 2, 1)[0] * dout).sum()), x,
-                   max_pool2d_backward(dout, cache))
+    for dilation in (1, 2):
+        out, cache = max_pool2d_forward(x, 3, 2, 1, dilation)
+        dout = rng.normal(size=out.shape)
+        check_gradient(lambda v: float((max_pool2d_forward(v, 3, 2, 1, dilation)[0] * dout).sum()), x,
+                       max_pool2d_backward(dout, cache), name=f"max-pool's dx (kernel 3, stride 2, dilation {dilation})")
     out, cache = avg_pool2d_forward(x, (2, 3), 1, (1, 1))
     dout = rng.normal(size=out.shape)
     check_gradient(lambda v: float((avg_pool2d_forward(v, (2, 3), 1, (1, 1))[0] * dout).sum()), x,
-                   avg_pool2d_backward(dout, cache))
+                   avg_pool2d_backward(dout, cache), name="avg-pool's dx (kernel (2, 3), padding 1)")

@@ -66,9 +66,10 @@ def im2col(x: np.ndarray, kernel_size: Pair, stride: Pair = 1, padding: Pair = 0
     N, C, H, W = x.shape
     H_out, W_out = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
     ### BEGIN SOLUTION (Task 1)
-    ### HINT 1: The chapter's im2col (Week 5, "Convolution as one matrix product") has stride 1, no padding and
-    ###         no dilation. Pad first (zeros, `padding` on each side of H and W only); then kernel tap (p, q)
-    ###         of output (i, j) reads xpad[:, :, i * stride + p * dilation, j * stride + q * dilation].
+    ### HINT 1: The module docstring's formula says which pixel each product reads: with the input padded by
+    ###         zeros (H and W only), kernel tap (p, q) of output (i, j) reads padded row i*s + p*d and column
+    ###         j*s + q*d. The result has one row per (c, p, q) and one column per (n, i, j):
+    ###         (C * kh * kw, N * H_out * W_out).
     ### HINT 2: One slice per kernel tap gives that tap for every output at once:
     ###         xpad[:, :, p*dh : p*dh + sh*(H_out-1) + 1 : sh, q*dw : q*dw + sw*(W_out-1) + 1 : sw] is
     ###         (N, C, H_out, W_out). Fill cols viewed as (C, kh, kw, N, H_out, W_out) tap by tap: its [:, p, q] is
@@ -143,8 +144,9 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     H_out = conv_output_size(x.shape[2], w.shape[2], stride[0], padding[0], dilation[0])
     W_out = conv_output_size(x.shape[3], w.shape[3], stride[1], padding[1], dilation[1])
     ### BEGIN SOLUTION (Task 1)
-    ### HINT 1: With cols = im2col(x, ...) (C_in * kh * kw, N * H_out * W_out), every output number is one filter
-    ###         w[o], flattened in the same (c, p, q) order, dotted with one column of cols: one matrix product.
+    ### HINT 1: Every output number is one filter w[o], flattened in im2col's (c, p, q) order, dotted with one
+    ###         column of im2col(x): all of them at once are one matrix product, (C_out, C_in * kh * kw) times
+    ###         (C_in * kh * kw, N * H_out * W_out), whose columns come in (n, i, j) order.
     ### HINT 2: out2d = w.reshape(C_out, -1) @ cols is (C_out, N * H_out * W_out), columns in (n, i, j) order; add b
     ###         to every column, reshape to (C_out, N, H_out, W_out) and swap the first two axes.
     ### HINT 3: out = out2d.reshape(C_out, N, H_out, W_out).transpose(1, 0, 2, 3); keep cols for the backward pass:
@@ -163,9 +165,9 @@ def conv2d_backward(dout: np.ndarray, cache):
     """Given dL/dout (N, C_out, H_out, W_out), return dx (like x), dw (like w) and db (C_out,), or None without a bias."""
     x_shape, cols, w, has_bias, kernel, stride, padding, dilation = cache
     ### BEGIN SOLUTION (Task 2)
-    ### HINT 1: The forward pass was out2d = W2 @ cols (+ b) with W2 = w.reshape(C_out, -1): a linear layer on
-    ###         the columns of cols (Week 4's backward). Then dcols must go back through im2col to dx: that is
-    ###         col2im, with the same kernel size, stride, padding and dilation as the forward pass.
+    ### HINT 1: The forward pass was a linear layer on the columns of im2col(x) (Week 4's backward: the
+    ###         gradients of a matrix product and of a bias added to every column). The gradient of the
+    ###         columns then goes back to dx through im2col's adjoint, with the forward pass's settings.
     ### HINT 2: Bring dout to the columns' layout first: dout.transpose(1, 0, 2, 3).reshape(C_out, -1). Then
     ###         dW2 = dout2d @ cols.T, db = dout2d.sum(axis=1), dcols = W2.T @ dout2d.
     ### HINT 3: dw = dW2.reshape(w.shape); dx = col2im(dcols, x_shape, kernel, stride, padding, dilation).
@@ -212,14 +214,19 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair | None = N
 
 
 def max_pool2d_backward(dout: np.ndarray, cache) -> np.ndarray:
-    """Given dL/dout (N, C, H_out, W_out), return dL/dx (N, C, H, W)."""
+    """Given dL/dout (N, C, H_out, W_out), return dL/dx (N, C, H, W).
+
+    The windows are the forward pass's: its kernel, stride, padding and
+    dilation (a dilated window's taps are ``dilation`` pixels apart), all in ``cache``.
+    """
     x_shape, xpad_shape, argmax, kernel, stride, padding, dilation = cache
     N, C, H, W = x_shape
     (ph, pw) = padding
     ### BEGIN SOLUTION (Task 3)
     ### HINT 1: The max of a window depends on one input only, the one that won (the first maximum, as the
     ###         forward pass chose it with argmax): that input gets the whole gradient, the window's others none.
-    ###         Overlapping windows may pick the same input: its gradients add up. Which function of Task 2 adds?
+    ###         Overlapping windows may pick the same input: its gradients add up. Which function of Task 2 adds,
+    ###         and which of the forward pass's settings (kernel, stride, padding, dilation) does it need?
     ### HINT 2: Build dcols of zeros (kh * kw, N * C * H_out * W_out), put dout.ravel() at [argmax[k], k] for
     ###         every window k, then col2im it back to the padded shape (N * C, 1, H + 2 ph, W + 2 pw), stride and dilation as
     ###         in the forward pass and no padding, and cut the padding off.

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aimastery.labs.scratch import assert_written_from_scratch
+from aimastery.labs.task_scratch import assert_task_written_from_scratch
 
 from . import resnet
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet50
@@ -14,6 +14,39 @@ TASK5 = pytest.mark.task(5, "the ResNet-18 builder: names, shapes, parameter cou
 
 FINISHED = ("torchvision", "timm", "aimastery.cnn")
 BN = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
+WHERE_THE_STRIDE_GOES = {False: "BasicBlock: on conv1, the first 3x3 (torchvision's convention), conv2 has stride 1",
+                         True: "Bottleneck: on conv2, the 3x3 (torchvision's v1.5), the 1x1 convolutions have stride 1"}
+
+
+def from_scratch(*names):
+    """The task's own classes and functions (and what they use) import no finished ResNet."""
+    assert_task_written_from_scratch(resnet, names, FINISHED)
+
+
+def run_block(block, x, stride, bottleneck):
+    """The block's output and the reference's, with a learner's message for a shortcut of the wrong shape."""
+    with torch.no_grad():
+        expected = reference_block(block.state_dict(), "", x, stride, bottleneck)
+        try:
+            out = block(x.clone())
+        except RuntimeError as err:
+            if "must match the size of tensor" not in str(err):
+                raise
+            raise AssertionError(
+                f"F(x) and the shortcut differ in shape (the block's output should be {tuple(expected.shape)}, its "
+                f"input x is {tuple(x.shape)}; torch: {err}): when stride != 1 or the channels change, the "
+                f"shortcut is self.downsample(x)") from None
+    return out, expected
+
+
+def stride_note(stride, bottleneck):
+    return f"; with stride {stride}, mind where the stride goes: {WHERE_THE_STRIDE_GOES[bottleneck]}" if stride > 1 else ""
+
+
+def assert_keys(block, expected):
+    got = list(block.state_dict())
+    assert got == expected, (f"{type(block).__name__}'s state_dict keys are {got}, torchvision's {expected}: name "
+                             f"the layers as the class docstring does and create them in that order")
 
 
 @pytest.fixture(autouse=True)
@@ -104,20 +137,20 @@ def assert_state(model, expected):
 @TASK4
 @pytest.mark.parametrize("inplanes, planes, stride, down", [(8, 8, 1, False), (8, 16, 2, True), (8, 16, 1, True)])
 def test_basic_block(inplanes, planes, stride, down):
-    assert_written_from_scratch(resnet, FINISHED)
+    from_scratch("BasicBlock", "Bottleneck")
     shortcut = torch.nn.Sequential(torch.nn.Conv2d(inplanes, planes, 1, stride, bias=False),
                                    torch.nn.BatchNorm2d(planes)) if down else None
     block = randomise_batch_norms(BasicBlock(inplanes, planes, stride, shortcut)).eval()
-    assert [k for k in block.state_dict()] == block_keys("", 2, down)
+    assert_keys(block, block_keys("", 2, down))
     x = torch.randn(2, inplanes, 9, 9)
-    with torch.no_grad():
-        out, expected = block(x.clone()), reference_block(block.state_dict(), "", x, stride, False)
-    assert out.shape == expected.shape, f"BasicBlock({inplanes}, {planes}, stride={stride}) gives {tuple(expected.shape)}"
+    out, expected = run_block(block, x, stride, False)
+    assert out.shape == expected.shape, (f"BasicBlock({inplanes}, {planes}, stride={stride}) gives "
+                                         f"{tuple(expected.shape)}, yours {tuple(out.shape)}{stride_note(stride, False)}")
     if (out < 0).any():
         raise AssertionError("the block's output has negative numbers: the last ReLU comes after the addition")
     assert torch.allclose(out, expected, atol=1e-5), \
-        "BasicBlock differs from relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the shortcut being " \
-        "self.downsample(x) when given, else x"
+        f"BasicBlock({inplanes}, {planes}, stride={stride}) differs from relu(bn2(conv2(relu(bn1(conv1(x))))) + " \
+        f"shortcut(x)), the shortcut being self.downsample(x) when given, else x{stride_note(stride, False)}"
 
 
 @TASK4
@@ -134,14 +167,15 @@ def test_bottleneck(inplanes, planes, stride):
     shortcut = torch.nn.Sequential(torch.nn.Conv2d(inplanes, 4 * planes, 1, stride, bias=False),
                                    torch.nn.BatchNorm2d(4 * planes)) if stride != 1 or inplanes != 4 * planes else None
     block = randomise_batch_norms(Bottleneck(inplanes, planes, stride, shortcut)).eval()
-    assert [k for k in block.state_dict()] == block_keys("", 3, shortcut is not None)
+    assert_keys(block, block_keys("", 3, shortcut is not None))
     assert tuple(block.conv2.weight.shape) == (planes, planes, 3, 3) and block.conv2.stride == (stride, stride), \
-        "the 3x3 convolution carries the stride (torchvision's v1.5)"
+        f"conv2 is the 3x3, planes -> planes, and carries the stride ({WHERE_THE_STRIDE_GOES[True]}); got weight " \
+        f"{tuple(block.conv2.weight.shape)}, stride {block.conv2.stride}"
     x = torch.randn(2, inplanes, 8, 8)
-    with torch.no_grad():
-        out, expected = block(x.clone()), reference_block(block.state_dict(), "", x, stride, True)
+    out, expected = run_block(block, x, stride, True)
     assert out.shape == expected.shape and torch.allclose(out, expected, atol=1e-5), \
-        "Bottleneck differs from relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x))"
+        f"Bottleneck({inplanes}, {planes}, stride={stride}) differs from " \
+        f"relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x)){stride_note(stride, True)}"
 
 
 # ----- Task 5: the builder
@@ -160,7 +194,7 @@ def reference_resnet(s, x, bottleneck, layers, small=False):
 
 @TASK5
 def test_resnet18_names_shapes_and_parameter_count():
-    assert_written_from_scratch(resnet, FINISHED)
+    from_scratch("ResNet", "resnet18", "resnet34", "resnet50")
     model = resnet18()
     assert_state(model, expected_state(False, [2, 2, 2, 2]))
     n = sum(p.numel() for p in model.parameters())
@@ -195,4 +229,4 @@ def test_small_variant():
     with torch.no_grad():
         out, expected = model(x), reference_resnet(model.state_dict(), x, False, [1, 1, 1, 1], small=True)
     assert torch.allclose(out, expected, atol=1e-4, rtol=1e-4), \
-        "small_input=True: a 3x3 stride-1 stem (padding 1) and no max-pool"
+        "small_input=True: conv1 a 3x3 stride-1 convolution with padding 1, and maxpool = nn.Identity() (no max-pool)"
