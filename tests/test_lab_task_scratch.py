@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from aimastery.labs.task_scratch import assert_task_written_from_scratch
+from aimastery.labs.scratch import assert_written_from_scratch
 
 LEARNER = '''
 import numpy as np
@@ -53,7 +53,7 @@ def learner(tmp_path):
 
 
 def test_functions_without_a_shortcut_pass(learner):
-    assert_task_written_from_scratch(learner, ("forward", "Block"), ("torch",))
+    assert_written_from_scratch(learner, ("torch",), functions=("forward", "Block"))
 
 
 @pytest.mark.parametrize("name, message", [
@@ -64,9 +64,9 @@ def test_functions_without_a_shortcut_pass(learner):
 ])
 def test_a_shortcut_is_named_at_its_line(learner, name, message):
     with pytest.raises(AssertionError, match=message):
-        assert_task_written_from_scratch(learner, ("forward", name), ("torch",))
+        assert_written_from_scratch(learner, ("torch",), functions=("forward", name))
 
 
 def test_a_name_the_module_lacks_is_a_clear_error(learner):
     with pytest.raises(AssertionError, match="learner has no conv2d_forward: keep the names the stub gives"):
-        assert_task_written_from_scratch(learner, ("conv2d_forward",), ("torch",))
+        assert_written_from_scratch(learner, ("torch",), functions=("conv2d_forward",))

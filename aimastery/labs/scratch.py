@@ -13,6 +13,13 @@ dotted name (``aimastery.optim.SGD``) that reaches a forbidden package. And
 its namespace, imported: every class or function in it that was defined in a
 forbidden package, or a class that inherits from one. A docstring that
 merely names a package is fine; a name cannot fool it.
+
+``functions=`` scopes the check to one task: a module such as Lab 5's
+``conv.py`` holds Tasks 1-3, and a ``torch`` call in Task 2's
+``conv2d_backward`` must fail Task 2, not Tasks 1 and 3. Then only the named
+top-level functions and classes are read, with the module-level statements
+they depend on (an import or assignment binding a name they use, followed
+transitively), each at its own line, so a message still names the real line.
 """
 
 from __future__ import annotations
@@ -73,15 +80,51 @@ def _fail(where: str, what: str, hit: str) -> None:
                          "Remove it and fill in the TODO.")
 
 
+def _bound(node: ast.stmt) -> set[str]:
+    """The names a module-level statement binds."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _scope(module: ModuleType, source: str, names: Sequence[str]) -> tuple[str, set[str]]:
+    """``source`` with every line blanked but those of ``names`` and what they reach; the names kept."""
+    missing = [n for n in names if not hasattr(module, n)]
+    if missing:
+        raise AssertionError(f"{module.__name__} has no {', '.join(missing)}: keep the names the stub gives")
+    statements = ast.parse(source).body
+    wanted, kept = set(names), set()
+    while True:  # the task's definitions, then whatever binds a name they use, until nothing new
+        new = [i for i, st in enumerate(statements) if i not in kept and _bound(st) & wanted]
+        if not new:
+            break
+        for i in new:
+            kept.add(i)
+            wanted |= {n.id for n in ast.walk(statements[i]) if isinstance(n, ast.Name)}
+    keep = {line for i in kept
+            for line in range(min([statements[i].lineno] + [d.lineno for d in getattr(statements[i], "decorator_list", [])]),
+                              statements[i].end_lineno + 1)}
+    lines = source.splitlines()
+    return "\n".join(text if number in keep else "" for number, text in enumerate(lines, start=1)) + "\n", wanted
+
+
 def assert_written_from_scratch(module: ModuleType, forbidden: Sequence[str] = ORACLES, *,
-                                allowed: Sequence[str] = ()) -> None:
+                                allowed: Sequence[str] = (), functions: Sequence[str] | None = None) -> None:
     """Fail when ``module`` uses any of ``forbidden`` (or a submodule of one), or ``solutions``.
 
     ``allowed`` lists dotted names the lab gives (e.g. ``"aimastery.optim.Optimizer"``,
     the base class Lab 2's optimisers subclass): importing exactly those is fine.
+    ``functions`` limits the check to those names and what they use (one task's part of a module).
     """
     forbidden = tuple(forbidden) + ALWAYS
     source = inspect.getsource(module)
+    namespace = vars(module)
+    if functions is not None:
+        source, reached = _scope(module, source, functions)
+        namespace = {n: v for n, v in namespace.items() if n in reached}
     where = Path(inspect.getsourcefile(module) or module.__name__).name
     for line, name in _imported_names(ast.parse(source)):
         hit = _matches(name, forbidden)
@@ -91,7 +134,7 @@ def assert_written_from_scratch(module: ModuleType, forbidden: Sequence[str] = O
                 continue
             _fail(f"{where}:{line}", f"uses {name}", hit)
     given = [obj for obj in map(_resolve, allowed) if obj is not None]
-    for attr, obj in vars(module).items():
+    for attr, obj in namespace.items():
         if not (inspect.isclass(obj) or inspect.isfunction(obj)) or any(obj is g for g in given):
             continue
         bases = [c for c in (obj.__mro__ if inspect.isclass(obj) else (obj,))

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aimastery.checks import check_gradient
-from aimastery.labs.task_scratch import assert_task_written_from_scratch
+from aimastery.labs.scratch import assert_written_from_scratch
 
 from . import conv
 from .conv import (avg_pool2d_backward, avg_pool2d_forward, col2im, conv2d_backward, conv2d_forward, im2col,
@@ -26,7 +26,7 @@ TOL = 1e-10
 
 def from_scratch(*functions):
     """The task's own functions (and what they use) import no finished convolution: a shortcut fails its task."""
-    assert_task_written_from_scratch(conv, functions, FINISHED)
+    assert_written_from_scratch(conv, FINISHED, functions=functions)
 
 
 class ConvCase(NamedTuple):

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aimastery.labs.task_scratch import assert_task_written_from_scratch
+from aimastery.labs.scratch import assert_written_from_scratch
 
 from . import resnet
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet50
@@ -20,7 +20,7 @@ WHERE_THE_STRIDE_GOES = {False: "BasicBlock: on conv1, the first 3x3 (torchvisio
 
 def from_scratch(*names):
     """The task's own classes and functions (and what they use) import no finished ResNet."""
-    assert_task_written_from_scratch(resnet, names, FINISHED)
+    assert_written_from_scratch(resnet, FINISHED, functions=names)
 
 
 def run_block(block, x, stride, bottleneck):
