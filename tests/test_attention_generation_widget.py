@@ -67,6 +67,33 @@ def test_a_padded_array_with_lengths_gives_the_same_data(sample):
     assert from_torch == compute_attention_generation(PROMPT, text, steps)
 
 
+def by_position(steps, n_prompt):
+    """(steps, L, H, len(text) - 1): column j is position j, NaN where a step did not see it (as
+    aimastery.gpt.generate's GenerationAttention.padded() lays it out)."""
+    out = np.full((len(steps), *steps[0].shape[:2], n_prompt + len(steps) - 1), np.nan)
+    for t, a in enumerate(steps):
+        out[t, ..., n_prompt + t - a.shape[-1]:n_prompt + t] = a
+    return out
+
+
+def test_a_padded_array_by_position_gives_the_same_data(sample):
+    text, steps = sample
+    assert compute_attention_generation(PROMPT, text, by_position(steps, len(PROMPT))) == \
+        compute_attention_generation(PROMPT, text, steps)
+    shifted = by_position(steps, len(PROMPT))
+    shifted[3] = np.roll(shifted[3], -1, axis=-1)  # step 3's context ends one position too early
+    with pytest.raises(ValueError, match="step 3 must see positions up to 16 with no gap"):
+        compute_attention_generation(PROMPT, text, shifted)
+    gap = by_position(steps, len(PROMPT))
+    gap[5, ..., 10] = np.nan  # step 5 sees positions 3 to 18
+    with pytest.raises(ValueError, match="step 5: in a padded array without lengths"):
+        compute_attention_generation(PROMPT, text, gap)
+    ragged = by_position(steps, len(PROMPT))
+    ragged[0, 1, 2, 0] = np.nan
+    with pytest.raises(ValueError, match="the same in every layer and head"):
+        compute_attention_generation(PROMPT, text, ragged)
+
+
 def test_what_the_page_reads_back(sample):
     text, steps = sample
     data = compute_attention_generation(PROMPT, text, steps)
@@ -101,9 +128,9 @@ def _one_step(T=3, L=1, H=1):
     ("abc", "", [], None, "at least one character"),
     ("abc", 7, [_one_step()], None, "generated must be a string"),
     ("abc", "de", [_one_step()], None, r"1 steps of attention for 2 generated characters"),
-    ("abc", "d", [np.full((1, 3), 1 / 3)], None, r"\(L, H, T_t\), got shape \(1, 3\)"),
-    ("abc", "d", np.full((1, 1, 3), 1 / 3), None, r"padded \(steps, L, H, T_max\) array with lengths"),
-    ("abc", "d", np.full((1, 1, 1, 3), 1 / 3), None, "needs lengths"),
+    ("abc", "d", [np.full((1, 3), 1 / 3)], None, r"\(L, H, T_t\), got shape \(1, 3\) \(one layer's"),
+    ("abc", "d", np.full((1, 1, 3), 1 / 3), None, r"or a padded \(steps, L, H, T_max\) array; got shape"),
+    ("abc", "d", np.full((1, 1, 1, 3), 1 / 3), None, "needs lengths .* or NaN where a step did not see"),
     ("abc", "d", np.full((1, 1, 1, 3), 1 / 3), [3, 3], "2 lengths for 1 steps"),
     ("abc", "d", np.full((1, 1, 1, 3), 1 / 3), [4], r"lengths\[0\] = 4: each length is an integer from 1 to"),
     ("abc", "d", [_one_step()], [3], "lengths go with a padded"),

@@ -55,8 +55,25 @@ def _array(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _steps(attentions, lengths, n_steps: int) -> list[np.ndarray]:
-    """The attention of each step as an (L, H, T_t) array, from a list of them or a padded array and lengths."""
+def _by_position(padded: np.ndarray, n_prompt: int) -> list[np.ndarray]:
+    """Each step's weights from a (steps, L, H, T_max) array whose column j is position j of the text and
+    which is NaN where a step did not see a position: step t's context must end at position n_prompt + t - 1."""
+    steps = []
+    for t, a in enumerate(padded):
+        seen = ~np.isnan(a)  # (L, H, T_max)
+        cols = np.flatnonzero(seen[0, 0])
+        end = n_prompt + t  # the first position step t does not see: the one it writes
+        if not (seen == seen[:1, :1]).all() or len(cols) == 0 or cols[-1] != end - 1 \
+                or len(cols) != cols[-1] - cols[0] + 1:
+            raise ValueError(f"step {t}: in a padded array without lengths, column j is position j of the text "
+                             f"and NaN marks what a step did not see; step {t} must see positions up to {end - 1} "
+                             f"with no gap, the same in every layer and head")
+        steps.append(a[..., cols[0]:end])
+    return steps
+
+
+def _steps(attentions, lengths, n_steps: int, n_prompt: int) -> list[np.ndarray]:
+    """The attention of each step as an (L, H, T_t) array, from a list of them or a padded array."""
     if isinstance(attentions, (list, tuple)):
         if lengths is not None:
             raise ValueError("lengths go with a padded (steps, L, H, T_max) array, not with a list of steps")
@@ -64,22 +81,26 @@ def _steps(attentions, lengths, n_steps: int) -> list[np.ndarray]:
         for t, a in enumerate(steps):
             if a.ndim != 3:
                 raise ValueError(f"step {t}: the attention must be (layers, heads, context) = (L, H, T_t), "
-                                 f"got shape {a.shape}")
+                                 f"got shape {a.shape} (one layer's (H, T_t) needs a layer axis: a[None])")
     else:
         padded = _array(attentions)
         if padded.ndim != 4:
             raise ValueError("attentions must be a list of (L, H, T_t) arrays, one per generated step, or a "
-                             f"padded (steps, L, H, T_max) array with lengths; got shape {padded.shape}")
+                             f"padded (steps, L, H, T_max) array; got shape {padded.shape}")
         if lengths is None:
-            raise ValueError("a padded (steps, L, H, T_max) array needs lengths: the context length of each step")
-        lengths = list(lengths)
-        if len(lengths) != len(padded):
-            raise ValueError(f"{len(lengths)} lengths for {len(padded)} steps of attention")
-        for t, n in enumerate(lengths):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= padded.shape[-1]:
-                raise ValueError(f"lengths[{t}] = {n!r}: each length is an integer from 1 to T_max = "
-                                 f"{padded.shape[-1]}")
-        steps = [a[..., :n] for a, n in zip(padded, lengths)]
+            if not np.isnan(padded).any():
+                raise ValueError("a padded (steps, L, H, T_max) array needs lengths (each step's weights first), "
+                                 "or NaN where a step did not see a position (column j = position j)")
+            steps = _by_position(padded, n_prompt) if len(padded) == n_steps else list(padded)
+        else:
+            lengths = list(lengths)
+            if len(lengths) != len(padded):
+                raise ValueError(f"{len(lengths)} lengths for {len(padded)} steps of attention")
+            for t, n in enumerate(lengths):
+                if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= padded.shape[-1]:
+                    raise ValueError(f"lengths[{t}] = {n!r}: each length is an integer from 1 to T_max = "
+                                     f"{padded.shape[-1]}")
+            steps = [a[..., :n] for a, n in zip(padded, lengths)]
     if len(steps) != n_steps:
         raise ValueError(f"{len(steps)} steps of attention for {n_steps} generated characters: one step per "
                          "generated character")
@@ -92,8 +113,9 @@ def compute_attention_generation(prompt: str | Sequence[str], generated: str | S
 
     ``prompt`` and ``generated``: the text, as strings (a character per step) or lists of token strings.
     ``attentions``: for each generated step t, the weights of the model's last position over its context,
-    one (L, H, T_t) array (every layer and head) per step; or one padded (steps, L, H, T_max) array with
-    ``lengths`` (T_t of each step; the weights first, the padding after). The context of step t is the
+    one (L, H, T_t) array (every layer and head) per step; or one padded (steps, L, H, T_max) array, either
+    with ``lengths`` (T_t of each step; the weights first, the padding after) or, without, NaN where a step
+    did not see a position and column j for position j of the text. The context of step t is the
     T_t characters just before generated character t, so T_t <= len(prompt) + t (less once it is cropped
     to the model's block size). Each head's T_t weights must be a distribution: non-negative, summing to 1.
 
@@ -106,7 +128,7 @@ def compute_attention_generation(prompt: str | Sequence[str], generated: str | S
         raise ValueError("the prompt and the generated text must each have at least one character: step 0 "
                          "reads the prompt to write the first generated character")
     P = len(prompt_tokens)
-    steps = _steps(attentions, lengths, len(new_tokens))
+    steps = _steps(attentions, lengths, len(new_tokens), P)
     L, H = steps[0].shape[:2]
     if L < 1 or H < 1:
         raise ValueError(f"the attention needs at least one layer and one head, got (L, H) = ({L}, {H})")
