@@ -240,3 +240,34 @@ def load_shakespeare(plays: tuple[str, ...] = PLAYS) -> ShakespeareCorpus:
     text = "".join(texts)
     return ShakespeareCorpus(tuple(plays), text, "".join(trains),
                              "".join(vals), CharVocab.from_text(text))
+
+
+def load_play_text(play: str, vocab: CharVocab | None = None,
+                   unknown: str = "error") -> str:
+    """One play of the package as plain text (the layout of the corpus).
+
+    Any of the 38 plays, also those outside :data:`PLAYS` (Week 8 adapts a
+    model to one it has never seen). With ``vocab``, characters the
+    vocabulary lacks are handled as ``unknown`` says: ``"error"`` (a
+    ValueError naming them, the default), ``"drop"`` (left out), or one
+    character of the vocabulary to put in their place.
+    """
+    text = format_speeches(clean_play(play_markdown(play)))
+    if vocab is None:
+        return text
+    outside = sorted(set(text) - set(vocab.chars))
+    if not outside:
+        return text
+    counts = ", ".join(f"{ch!r} x{text.count(ch)}" for ch in outside)
+    if unknown == "error":
+        raise ValueError(f"{play} has characters outside the vocabulary: "
+                         f"{counts}; pass unknown='drop' or a replacement "
+                         f"character of the vocabulary")
+    if unknown == "drop":
+        replacement = ""
+    elif len(unknown) == 1 and unknown in vocab.chars:
+        replacement = unknown
+    else:
+        raise ValueError(f"unknown must be 'error', 'drop' or one character "
+                         f"of the vocabulary, got {unknown!r}")
+    return "".join(replacement if ch in outside else ch for ch in text)
