@@ -194,11 +194,13 @@ def train_steps(model: nn.Module, ids, steps: int, lr: float, batch_size: int = 
 
 
 def compare_adaptation(model: nn.Module, vocab: CharVocab, config: AdaptConfig = AdaptConfig(),
-                       corpus_val: str | None = None, progress_bar: bool = False) -> pd.DataFrame:
+                       corpus_val: str | None = None, progress_bar: bool = False,
+                       models: dict | None = None) -> pd.DataFrame:
     """The three arms on ``model`` (left untouched: each arm trains a copy), one row each.
 
     ``corpus_val`` (e.g. ``load_shakespeare().val``) adds the loss on the pretraining corpus
-    after adapting, scored on the same kind of seeded windows.
+    after adapting, scored on the same kind of seeded windows. A dict passed as ``models``
+    receives each arm's model, by arm name (to look at or merge the adapters afterwards).
     """
     if len(vocab) != model.config.vocab_size:
         raise ValueError(f"the vocabulary has {len(vocab)} characters, the model {model.config.vocab_size}")
@@ -222,6 +224,8 @@ def compare_adaptation(model: nn.Module, vocab: CharVocab, config: AdaptConfig =
                 result = train_steps(candidate, train_ids, config.steps, lr, config.batch_size, config.seq_len,
                                      config.grad_clip, config.seed, progress_bar, desc=arm)
         trainable, total = trainable_parameters(candidate) if arm != "none" else (0, model.num_parameters())
+        if models is not None:
+            models[arm] = candidate
         rows.append({
             "arm": arm,
             "held_out_loss": window_loss(candidate, held_ids, **score),

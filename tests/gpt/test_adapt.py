@@ -19,6 +19,7 @@ from aimastery.gpt.adapt import (
     train_steps,
     window_loss,
 )
+from aimastery.gpt.lora import lora_layers
 from aimastery.gpt.model import GPT, GPTConfig
 from aimastery.threads import one_thread
 
@@ -104,7 +105,10 @@ def test_three_arms_on_an_untouched_model(tiny_gpt, vocab):
     assert table.loc["none", "train_seconds"] == 0 and (table["train_seconds"].iloc[1:] > 0).all()
     assert (table["held_out_loss"] < table.loc["none", "held_out_loss"] + 1e-9).iloc[1:].all()
     assert table.notna().drop(columns=["adapt_train_loss", "peak_rss_rise_mb"]).all().all()
-    again = compare_adaptation(tiny_gpt, vocab, config, corpus_val=load_shakespeare().val[:5000])
+    models = {}
+    again = compare_adaptation(tiny_gpt, vocab, config, corpus_val=load_shakespeare().val[:5000], models=models)
+    assert list(models) == list(table.index) and models["none"] is not tiny_gpt
+    assert len(lora_layers(models[lora])) == 2 and not lora_layers(models["full fine-tuning"])
     for column in ("held_out_loss", "corpus_val_loss", "adapt_train_loss"):
         np.testing.assert_array_equal(table[column], again[column])  # seeded: the same batches and windows
     assert table.attrs["config"]["play"] == "histories/henry-v" and table.attrs["held_out_chars"] > 20_000
