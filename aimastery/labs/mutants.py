@@ -5,7 +5,8 @@ edits. :func:`uncaught_mutants` writes every mutant as its own lab folder,
 runs the lab's tests over all of them in one pytest run — in each mutant's
 folder only the tests of the task that owns the bug, and without shrinking
 hypothesis's failing examples — and returns the mutants whose owning task
-still passed. :func:`rejected_variants` is the converse: solutions written
+still passed (:func:`mutant_failures` returns what each mutant's task reported, its messages included,
+for a strength test that checks them too). :func:`rejected_variants` is the converse: solutions written
 another right way, which every test of their task must pass. The mutants edit the solution's code with its hint lines
 removed (a hint may quote the line an edit targets). Each lab has a strength test in
 ``tests/`` that asserts the list is empty.
@@ -66,6 +67,20 @@ def _run_edited(solution_dir: Path, module: str, test_file: str, edited: Mutants
     return failed
 
 
+def mutant_failures(
+    solution_dir: Path,
+    module: str,
+    test_file: str,
+    mutants: Mutants,
+    workdir: Path,
+) -> dict[str, list[tuple[int, str, str]]]:
+    """What each mutant's own task reported: name -> [(task, test name, message)] of its tests that did not pass.
+
+    For a strength test that checks the messages too (what a learner reads), in the same single run.
+    """
+    return _run_edited(solution_dir, module, test_file, mutants, workdir / "mutant")
+
+
 def uncaught_mutants(
     solution_dir: Path,
     module: str,
@@ -74,7 +89,7 @@ def uncaught_mutants(
     workdir: Path,
 ) -> list[str]:
     """The mutants of ``solution_dir/module`` that the tests in ``test_file`` fail to catch in their task."""
-    failed = _run_edited(solution_dir, module, test_file, mutants, workdir / "mutant")
+    failed = mutant_failures(solution_dir, module, test_file, mutants, workdir)
     return [f"{name} (Task {task})" for name, (task, _) in mutants.items()
             if task not in {t for t, _, _ in failed[name]}]
 
