@@ -157,7 +157,7 @@ class RandomWindows:
 
 
 @torch.no_grad()
-def window_losses(model, ids, window: int = 64, n_windows: int = 8192, seed: int = 0,
+def window_losses(model, ids, window: int = 64, n_windows: int = 4096, seed: int = 0,
                   batch_size: int = 512) -> torch.Tensor:
     """The mean loss of each of ``n_windows`` random windows of ``window`` characters, (n_windows,).
 
@@ -184,7 +184,7 @@ def window_losses(model, ids, window: int = 64, n_windows: int = 8192, seed: int
     return torch.cat(out)
 
 
-def evaluate_windows(model, ids, window: int = 64, n_windows: int = 8192, seed: int = 0) -> float:
+def evaluate_windows(model, ids, window: int = 64, n_windows: int = 4096, seed: int = 0) -> float:
     """Mean negative log-likelihood, in nats per character, over random windows (nanoGPT's scoring).
 
     See :func:`window_losses`; its standard error is ``window_losses(...).std() / sqrt(n_windows)``.
