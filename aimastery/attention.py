@@ -133,13 +133,19 @@ class CausalSelfAttention(nn.Module):
     positions <= t only. ``past`` (keys and values of earlier positions, each
     (B, H, T_past, d)) lets a generator feed one new token at a time: the
     returned ``present`` is what to pass as ``past`` next time (a KV cache).
+
+    ``fused=True`` (an attribute, so it can be switched on a built model) computes the attention of a
+    whole sequence (no ``past``, no padding: training) with PyTorch's fused
+    ``F.scaled_dot_product_attention(is_causal=True)``, which never stores the (T, T) weights: the
+    same maths, faster. Everything else always takes the from-scratch path above.
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, bias: bool = True, dropout: float = 0.0):
+    def __init__(self, embed_dim: int, num_heads: int, bias: bool = True, dropout: float = 0.0,
+                 fused: bool = False):
         super().__init__()
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim {embed_dim} is not divisible by num_heads {num_heads}")
-        self.num_heads, self.dropout = num_heads, dropout
+        self.num_heads, self.dropout, self.fused = num_heads, dropout, fused
         self.c_attn = nn.Linear(embed_dim, 3 * embed_dim, bias=bias)
         self.c_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
 
@@ -150,8 +156,12 @@ class CausalSelfAttention(nn.Module):
         q, k, v = (split_heads(t, self.num_heads) for t in (q, k, v))  # (B, H, T, d)
         if past is not None:
             k, v = torch.cat([past[0], k], dim=-2), torch.cat([past[1], v], dim=-2)  # (B, H, T_past + T, d)
+        dropout_p = self.dropout if self.training else 0.0
+        if self.fused and past is None and attention_mask is None:
+            out = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)  # (B, H, T, d)
+            return self.c_proj(merge_heads(out)), (k, v)
         mask = causal_mask(q.shape[-2], k.shape[-2], device=x.device)  # (T, T_past + T)
         if attention_mask is not None:
             mask = mask & padding_mask(attention_mask)  # (B, 1, T, T_past + T)
-        out, _ = scaled_dot_product_attention(q, k, v, mask, self.dropout if self.training else 0.0)
+        out, _ = scaled_dot_product_attention(q, k, v, mask, dropout_p)
         return self.c_proj(merge_heads(out)), (k, v)

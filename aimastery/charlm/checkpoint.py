@@ -1,11 +1,14 @@
-"""Checkpoints of the character LSTM: safetensors, written atomically (Week 6).
+"""Checkpoints of the character models: safetensors, written atomically (Week 6).
 
 One file holds everything a run needs to go on exactly where it stopped:
 the model's weights (``model.*``), Adam's moments (``optim.*``), the hidden
-state carried between chunks (``state.h``, ``state.c``), and, as JSON in the
-file's metadata, the model and training configurations, the vocabulary and
-the progress (step, position in the data, training time, history). No
-pickle is ever loaded.
+state carried between chunks (``state.h``, ``state.c``: the LSTM) or the
+state of the generator that draws the training windows (``rng.batches``:
+Week 8's GPT), and, as JSON in the file's metadata, the kind of model
+(``"lstm"`` or ``"gpt"``; files written before there was a GPT have none and
+are LSTMs), the model and training configurations, the vocabulary and the
+progress (step, position in the data, training time, history). No pickle is
+ever loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aimastery.atomic import atomic_path
 
 FORMAT = "aimastery.charlm/1"
 META_KEYS = ("format", "model_config", "train_config", "vocab", "progress")
+OPTIONAL_META = {"kind": "lstm"}  # and their values in files that lack them
 
 
 class CheckpointError(ValueError):
@@ -61,7 +65,7 @@ def load_checkpoint(path) -> tuple[dict[str, torch.Tensor], dict]:
                               f"(corrupt or truncated?): {err}") from None
     raw = header.get("__metadata__") or {}
     if raw.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a character-LSTM checkpoint: "
+        raise CheckpointError(f"{path} is not a character-LSTM or GPT checkpoint: "
                               f"format {raw.get('format')!r}, "
                               f"expected {FORMAT!r}")
     missing = [k for k in META_KEYS if k not in raw]
@@ -69,6 +73,8 @@ def load_checkpoint(path) -> tuple[dict[str, torch.Tensor], dict]:
         raise CheckpointError(f"{path} lacks metadata {missing}")
     try:
         meta = {k: json.loads(raw[k]) for k in META_KEYS if k != "format"}
+        meta.update({k: json.loads(raw[k]) if k in raw else default
+                     for k, default in OPTIONAL_META.items()})
     except json.JSONDecodeError as err:
         raise CheckpointError(f"{path} has unreadable metadata: {err}") \
             from None

@@ -1,9 +1,16 @@
-"""Batches for truncated backpropagation through time, and evaluation (Week 6).
+"""Batches for truncated backpropagation through time, and evaluation (Week 6);
+random windows for a transformer, and their scoring (Week 8).
 
-Both cut a long id sequence into ``B`` contiguous streams, side by side
-(the layout of PyTorch's word-language-model example), and walk along them
-in chunks, so that the hidden state at the end of one chunk is the right
-starting state for the next.
+The LSTM's batches and evaluation cut a long id sequence into ``B``
+contiguous streams, side by side (the layout of PyTorch's word-language-model
+example), and walk along them in chunks, so that the hidden state at the end
+of one chunk is the right starting state for the next.
+
+A GPT carries no state from one batch to the next: it trains on windows of
+``seq_len`` characters drawn at random places (nanoGPT's ``get_batch``), and
+nanoGPT scores it as the mean loss over random 64-character windows of the
+validation split, every position of each window counted (contexts of 1 to 64
+characters): :func:`evaluate_windows`. Taught in Week 8 (book/week08_gpt.md).
 """
 
 from __future__ import annotations
@@ -122,3 +129,64 @@ def evaluate(model, ids, stateful: bool = True, chunk_len: int = 64,
             count += int((y != IGNORE).sum())
     model.train(was_training)
     return total / count
+
+
+class RandomWindows:
+    """(B, T) windows of consecutive ids starting at random places (nanoGPT's ``get_batch``).
+
+    The starts are drawn with ``generator``, whose state a checkpoint keeps,
+    so that a resumed run draws the same windows as one that never stopped.
+    ``next()`` returns ``(inputs, targets, new_epoch)`` like
+    :class:`StreamBatches` (``new_epoch`` is always False: nothing is carried).
+    """
+
+    def __init__(self, ids, batch_size: int, seq_len: int, generator: torch.Generator):
+        self.ids = _as_ids(ids)
+        if batch_size < 1 or seq_len < 1:
+            raise ValueError(f"batch_size and seq_len must be >= 1, got {batch_size} and {seq_len}")
+        if len(self.ids) <= seq_len:
+            raise ValueError(f"{len(self.ids)} ids hold no window of seq_len={seq_len} plus its target")
+        self.batch_size, self.seq_len, self.generator = batch_size, seq_len, generator
+        self.offsets = torch.arange(seq_len)  # (T,)
+
+    def next(self) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        starts = torch.randint(len(self.ids) - self.seq_len, (self.batch_size,),
+                               generator=self.generator)  # (B,)
+        at = starts[:, None] + self.offsets  # (B, T)
+        return self.ids[at], self.ids[at + 1], False
+
+
+@torch.no_grad()
+def window_losses(model, ids, window: int = 64, n_windows: int = 4096, seed: int = 0,
+                  batch_size: int = 512) -> torch.Tensor:
+    """The mean loss of each of ``n_windows`` random windows of ``window`` characters, (n_windows,).
+
+    Window i is ``ids[s_i : s_i + window]`` predicting ``ids[s_i + 1 : s_i + window + 1]``,
+    its start drawn from a generator seeded with ``seed``: the same windows on every call.
+    Each of the window's positions counts, so the contexts run from 1 to ``window`` characters.
+    """
+    ids = _as_ids(ids)
+    if window < 1 or n_windows < 1 or batch_size < 1:
+        raise ValueError(f"window, n_windows and batch_size must be >= 1, got {window}, {n_windows}, {batch_size}")
+    if len(ids) <= window:
+        raise ValueError(f"{len(ids)} ids hold no window of {window} characters plus its target")
+    starts = torch.randint(len(ids) - window, (n_windows,), generator=torch.Generator().manual_seed(seed))
+    offsets = torch.arange(window)
+    was_training = model.training
+    model.eval()
+    out = []
+    for b in range(0, n_windows, batch_size):
+        at = starts[b:b + batch_size, None] + offsets  # (b, window)
+        logits, _ = model(ids[at])  # (b, window, V)
+        nll = F.cross_entropy(logits.float().transpose(1, 2), ids[at + 1], reduction="none")  # (b, window)
+        out.append(nll.mean(dim=1))
+    model.train(was_training)
+    return torch.cat(out)
+
+
+def evaluate_windows(model, ids, window: int = 64, n_windows: int = 4096, seed: int = 0) -> float:
+    """Mean negative log-likelihood, in nats per character, over random windows (nanoGPT's scoring).
+
+    See :func:`window_losses`; its standard error is ``window_losses(...).std() / sqrt(n_windows)``.
+    """
+    return window_losses(model, ids, window, n_windows, seed).mean().item()

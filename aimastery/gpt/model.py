@@ -33,6 +33,9 @@ from aimastery.attention import CausalSelfAttention
 #: One (keys, values) pair per layer, each (B, H, T, d).
 KVCache = list[tuple[Tensor, Tensor]]
 
+#: Hugging Face's names of the MLP's activation -> F.gelu's ``approximate``.
+GELU_APPROXIMATE = {"gelu_new": "tanh", "gelu": "none"}
+
 
 @dataclass(frozen=True)
 class GPTConfig:
@@ -46,6 +49,7 @@ class GPTConfig:
     dropout: float = 0.0
     bias: bool = True  # biases in the linear layers and LayerNorms (GPT-2 has them)
     layer_norm_epsilon: float = 1e-5
+    activation_function: str = "gelu_new"  # GPT-2's tanh GELU; "gelu": the exact one (nanoGPT's)
 
     def __post_init__(self):
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
@@ -56,22 +60,26 @@ class GPTConfig:
             raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must lie in [0, 1), got {self.dropout}")
+        if self.activation_function not in GELU_APPROXIMATE:
+            raise ValueError(f"activation_function must be one of {sorted(GELU_APPROXIMATE)}, "
+                             f"got {self.activation_function!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 class MLP(nn.Module):
-    """E -> 4E -> GELU (GPT-2's tanh approximation) -> E."""
+    """E -> 4E -> GELU (GPT-2's tanh approximation, or the exact one) -> E."""
 
     def __init__(self, config: GPTConfig):
         super().__init__()
+        self.approximate = GELU_APPROXIMATE[config.activation_function]
         self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")))
+        return self.dropout(self.c_proj(F.gelu(self.c_fc(x), approximate=self.approximate)))
 
 
 class Block(nn.Module):

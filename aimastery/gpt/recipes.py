@@ -1,0 +1,46 @@
+"""Named recipes for training the character GPT on Shakespeare: (GPTConfig, TrainConfig) pairs.
+
+Taught in Week 8 (book/week08_gpt.md), which runs the anchor and the chapter's recipe side by side;
+``make bench ONLY=char_gpt`` runs :data:`BENCH_10MIN` and ``ONLY=char_gpt_70s`` :data:`CHAPTER_70S`.
+Each trains with :func:`aimastery.charlm.train.train`; replace a budget with ``dataclasses.replace``
+(``max_minutes`` for wall time; the cosine then runs to the end of the time budget).
+
+* :data:`NANOGPT_CPU`: nanoGPT's ``train_shakespeare_char`` with the overrides its README gives for a
+  CPU (4 layers, 4 heads, 128 wide, block 64, batch 12, no dropout, lr 1e-3 with 100 warm-up steps and
+  a cosine to 1e-4 over 2,000 iterations, AdamW with betas (0.9, 0.99) and weight decay 0.1, no
+  biases). The anchor.
+* :data:`CHAPTER_70S`: the same model, trained for 70 seconds of wall time, faster and harder.
+* :data:`BENCH_10MIN`: a bigger model for the 10-minute benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aimastery.charlm.train import TrainConfig
+from aimastery.gpt.model import GPTConfig
+
+VOCAB_SIZE = 63  # the characters of aimastery.data.shakespeare.load_shakespeare()
+
+#: nanoGPT's CPU settings for train_shakespeare_char (the anchor).
+NANOGPT_CPU: tuple[GPTConfig, TrainConfig] = (
+    GPTConfig(vocab_size=VOCAB_SIZE, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0,
+              bias=False),
+    TrainConfig(batch_size=12, seq_len=64, lr=1e-3, final_lr_fraction=0.1, warmup_steps=100,
+                grad_clip=1.0, max_steps=2000, eval_every=250, weight_decay=0.1, beta2=0.99),
+)
+
+#: The chapter's recipe: 70 seconds of training.
+CHAPTER_70S: tuple[GPTConfig, TrainConfig] = (
+    NANOGPT_CPU[0],
+    replace(NANOGPT_CPU[1], max_steps=None, max_minutes=70 / 60, batch_size=24, lr=2e-3,
+            eval_every=10**9, num_threads=2, bf16=True),
+)
+
+#: The 10-minute benchmark's recipe.
+BENCH_10MIN: tuple[GPTConfig, TrainConfig] = (
+    NANOGPT_CPU[0],
+    replace(CHAPTER_70S[1], max_minutes=10.0, eval_every=1000),
+)
+
+RECIPES = {"nanogpt_cpu": NANOGPT_CPU, "chapter_70s": CHAPTER_70S, "bench_10min": BENCH_10MIN}
