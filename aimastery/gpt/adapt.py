@@ -44,6 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from aimastery.charlm.data import RandomWindows, evaluate_windows
 from aimastery.data.shakespeare import PLAYS, CharVocab, load_play_text, split_speeches
 from aimastery.gpt.lora import apply_lora, trainable_parameters
 
@@ -87,36 +88,6 @@ def adaptation_data(vocab: CharVocab, play: str = AdaptConfig.play, train_fracti
     """
     train, held_out = split_speeches(load_play_text(play, vocab), train_fraction)
     return vocab.encode(train), vocab.encode(held_out)
-
-
-def random_windows(ids, n: int, length: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` windows of ``length`` inputs and their next characters: (n, length) each."""
-    ids = torch.as_tensor(ids, dtype=torch.int64)
-    if len(ids) <= length:
-        raise ValueError(f"need more than {length} ids for windows of {length}, got {len(ids)}")
-    starts = torch.randint(len(ids) - length, (n,), generator=generator)  # (n,)
-    offsets = torch.arange(length + 1)  # (length + 1,)
-    chunk = ids[starts[:, None] + offsets]  # (n, length + 1)
-    return chunk[:, :-1], chunk[:, 1:]
-
-
-@torch.no_grad()
-def window_loss(model: nn.Module, ids, windows: int = 256, window: int = 64, seed: int = 0,
-                batch_size: int = 64) -> float:
-    """Mean cross-entropy (nats per character) over ``windows`` seeded random windows of ``ids``.
-
-    Every position of a window counts, so early positions predict from a short context;
-    the same seed gives the same windows for every model compared.
-    """
-    was_training = model.training
-    model.eval()
-    inputs, targets = random_windows(ids, windows, window, torch.Generator().manual_seed(seed))
-    total = 0.0
-    for i in range(0, windows, batch_size):
-        logits, _ = model(inputs[i:i + batch_size])  # (b, T, V)
-        total += F.cross_entropy(logits.flatten(0, 1), targets[i:i + batch_size].flatten(), reduction="sum").item()
-    model.train(was_training)
-    return total / inputs.numel()
 
 
 def _release_free_memory() -> bool:
@@ -170,12 +141,12 @@ def train_steps(model: nn.Module, ids, steps: int, lr: float, batch_size: int = 
     if not params:
         raise ValueError("nothing to train: no parameter of the model has requires_grad")
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    generator = torch.Generator().manual_seed(seed)
+    batches = RandomWindows(ids, batch_size, seq_len, torch.Generator().manual_seed(seed))  # nanoGPT's batches
     model.train()
     losses = []
     started = time.perf_counter()
     for _ in tqdm(range(steps), desc=desc, unit="step", disable=not progress_bar, leave=False):
-        inputs, targets = random_windows(ids, batch_size, seq_len, generator)  # (B, T) each
+        inputs, targets, _ = batches.next()  # (B, T) each
         logits, _ = model(inputs)  # (B, T, V)
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         optimizer.zero_grad(set_to_none=True)
@@ -206,7 +177,7 @@ def compare_adaptation(model: nn.Module, vocab: CharVocab, config: AdaptConfig =
         raise ValueError(f"the vocabulary has {len(vocab)} characters, the model {model.config.vocab_size}")
     train_ids, held_ids = adaptation_data(vocab, config.play, config.train_fraction)
     val_ids = None if corpus_val is None else vocab.encode(corpus_val)
-    score = dict(windows=config.eval_windows, window=config.eval_window, seed=config.seed)
+    score = dict(n_windows=config.eval_windows, window=config.eval_window, seed=config.seed)
     lora_name = f"LoRA r={config.r} on {', '.join(config.targets)}"
     # warm-up, discarded: the first step in a process pays one-time costs (imports, thread pools, allocator)
     train_steps(copy.deepcopy(model), train_ids, 1, config.lr_full, config.batch_size, config.seq_len)
@@ -228,8 +199,8 @@ def compare_adaptation(model: nn.Module, vocab: CharVocab, config: AdaptConfig =
             models[arm] = candidate
         rows.append({
             "arm": arm,
-            "held_out_loss": window_loss(candidate, held_ids, **score),
-            "corpus_val_loss": math.nan if val_ids is None else window_loss(candidate, val_ids, **score),
+            "held_out_loss": evaluate_windows(candidate, held_ids, **score),
+            "corpus_val_loss": math.nan if val_ids is None else evaluate_windows(candidate, val_ids, **score),
             "adapt_train_loss": result["train_loss"],
             "trainable_params": trainable,
             "trainable_pct": 100 * trainable / total,

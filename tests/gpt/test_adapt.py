@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from aimastery.charlm.data import evaluate_windows
 from aimastery.data.shakespeare import CharVocab, load_play_text, load_shakespeare
 from aimastery.gpt.adapt import (
     AdaptConfig,
     PeakRSS,
     adaptation_data,
     compare_adaptation,
-    random_windows,
     train_steps,
-    window_loss,
 )
 from aimastery.gpt.lora import lora_layers
 from aimastery.gpt.model import GPT, GPTConfig
@@ -71,16 +70,10 @@ def test_the_adaptation_play_must_be_new_to_the_model():
         AdaptConfig(steps=0)
 
 
-def test_windows_and_their_loss_are_seeded(tiny_gpt, vocab):
+def test_a_fresh_gpt_scores_near_uniform(tiny_gpt, vocab):
     ids = np.arange(200) % len(vocab)
-    x, y = random_windows(ids, 5, 10, torch.Generator().manual_seed(0))
-    assert x.shape == y.shape == (5, 10) and torch.equal(x[:, 1:], y[:, :-1])
-    assert torch.equal(y, (x + 1) % len(vocab))
-    with pytest.raises(ValueError, match="more than 10 ids"):
-        random_windows(ids[:10], 1, 10, torch.Generator())
-    a, b = window_loss(tiny_gpt, ids, 8, 16, seed=1), window_loss(tiny_gpt, ids, 8, 16, seed=1)
-    assert a == b
-    assert abs(a - math.log(len(vocab))) < 0.05  # a fresh GPT's logits are near zero: uniform over 63
+    loss = evaluate_windows(tiny_gpt, ids, window=16, n_windows=8, seed=1)  # the scoring the arms use
+    assert abs(loss - math.log(len(vocab))) < 0.05  # a fresh GPT's logits are near zero: uniform over 63
 
 
 def test_training_a_frozen_model_is_refused(tiny_gpt):
