@@ -7,8 +7,10 @@ final evaluation (timed beforehand), into ``checkpoints/char_lstm_bench/`` (repl
 
 ``val_loss`` is the mean negative log-likelihood per character over the
 whole validation split, read from start to end with the hidden state carried
-across consecutive chunks. The loss on independent 64-character chunks,
-higher because each chunk starts from nothing, goes to stderr.
+across consecutive chunks. ``val_loss_windows`` is Week 8's scoring (nanoGPT's:
+4,096 seeded random 64-character windows, each from a zero state), so that the
+LSTM and the GPT compare on the same figure. The loss on independent
+64-character chunks goes to stderr.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def final_evaluation_seconds(corpus) -> float:
     (its cost does not depend on the weights), with a 50 % allowance."""
     import torch
 
-    from aimastery.charlm.data import evaluate
+    from aimastery.charlm.data import evaluate, evaluate_windows
     from aimastery.charlm.model import CharLSTM, CharLSTMConfig
 
     model = CharLSTM(CharLSTMConfig(vocab_size=len(corpus.vocab)))
@@ -36,6 +38,7 @@ def final_evaluation_seconds(corpus) -> float:
     start = time.perf_counter()
     evaluate(model, val, stateful=True)
     evaluate(model, val, stateful=False, chunk_len=64)
+    evaluate_windows(model, val)
     return 1.5 * (time.perf_counter() - start)
 
 
@@ -51,6 +54,9 @@ def run() -> dict:
     (OUT / CHECKPOINT_NAME).unlink(missing_ok=True)
     result = train(OUT, config=TrainConfig(max_minutes=minutes),
                    corpus=corpus, progress_bar=False, log=lambda _: None)
+    from aimastery.charlm.data import evaluate_windows
+
+    windows = evaluate_windows(result.model, corpus.vocab.encode(corpus.val))
     wall = time.perf_counter() - start
     final = result.progress.final
     print(f"char_lstm: val_loss_chunked {final['val_loss_chunked']:.4f} "
@@ -58,6 +64,7 @@ def run() -> dict:
           f"{result.path.relative_to(REPO_ROOT)}", file=sys.stderr)
     return {
         "val_loss": round(final["val_loss"], 4),
+        "val_loss_windows": round(windows, 4),
         "wall_s": round(wall, 1),
         "params": result.model.num_parameters(),
         "steps": result.progress.step,
