@@ -188,3 +188,22 @@ def test_command_line_trains_a_gpt_and_samples(tmp_path, capsys):
     assert "3 steps" in capsys.readouterr().out
     assert main(["sample", "--out", out, "--length", "80", "--prompt", "KENT:\n"]) == 0
     assert capsys.readouterr().out.startswith("KENT:\n")
+
+
+def test_the_bench_reports_its_figures(tmp_path):
+    from aimastery.bench.char_gpt import run_recipe
+
+    figures = run_recipe((TINY, config(eval_windows=64, max_steps=None, max_minutes=1.0)), tmp_path, train_s=1.0)
+    keys = {"val_loss", "val_loss_chunked", "wall_s", "train_s", "params", "steps", "scoring", "load_avg"}
+    assert keys <= set(figures)
+    assert figures["steps"] >= 1 and figures["train_s"] >= 1.0 and "64 random 64-character" in figures["scoring"]
+    assert len(figures["load_avg"]) == 3 and figures["params"] == GPT(TINY).num_parameters()
+    json.dumps(figures)
+
+
+def test_the_recipes_fit_the_corpus():
+    from aimastery.gpt.recipes import RECIPES
+
+    vocab = len(load_shakespeare().vocab)
+    for name, (gpt, cfg) in RECIPES.items():
+        assert gpt.vocab_size == vocab and cfg.seq_len <= gpt.block_size, name

@@ -4,6 +4,8 @@ Taught in Week 6 (book/week06_sequences.md). ``python -m aimastery.charlm
 train`` trains one for longer than a chapter can, with a progress bar,
 periodic validation and resumable safetensors checkpoints;
 ``python -m aimastery.charlm sample`` writes text from a checkpoint.
+Week 8 (book/week08_gpt.md) trains its GPT with the same loop
+(``train --model gpt``; recipes in :mod:`aimastery.gpt.recipes`).
 """
 
 from aimastery.charlm.data import StreamBatches, evaluate

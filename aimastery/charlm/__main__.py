@@ -12,6 +12,8 @@ from aimastery.charlm.checkpoint import CheckpointError
 from aimastery.charlm.model import CharLSTMConfig
 from aimastery.charlm.train import CHECKPOINT_NAME, TrainConfig, train
 
+GPT_EVAL_EVERY = 1000  # validate (and checkpoint) a GPT every this many steps
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aimastery.charlm",
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--lr", type=float, help="default: the LSTM's "
                    f"{TrainConfig.lr}, the GPT recipe's")
     t.add_argument("--eval-every", type=int, help="default: the LSTM's "
-                   f"{TrainConfig.eval_every}, the GPT recipe's")
+                   f"{TrainConfig.eval_every}, the GPT's {GPT_EVAL_EVERY}")
     t.add_argument("--no-progress", action="store_true",
                    help="no progress bar")
     s = sub.add_parser("sample", help="write text with a checkpoint")
@@ -86,6 +88,7 @@ def _train(args) -> int:
         from aimastery.gpt.recipes import BENCH_10MIN
 
         gpt, config = BENCH_10MIN
+        config = replace(config, eval_every=GPT_EVAL_EVERY)  # the recipe: only at the end
         gpt = replace(gpt, **_given(args, n_layer="layers", n_embd="n_embd",
                                     n_head="n_head"))
         config = replace(config, **train_options, **budget)
