@@ -124,7 +124,8 @@ def strip_solutions(source: str, *, lab: str, filename: str, location: str | Non
         out += [f"{indent}{line}".rstrip() + "\n" for line in _todo(region, week)]
         kept = _used_after(region, lines, _function_end(tree, region.begin + 1, len(lines)))
         if kept:
-            out.append(f"{indent}# Keep the code below the raise: it uses the {', '.join(kept)} you set here.\n")
+            names = kept[0] if len(kept) == 1 else f"{', '.join(kept[:-1])} and {kept[-1]}"
+            out.append(f"{indent}# Keep the code below the raise: it uses the {names} you set here.\n")
         # the function's name, not a line number: a line number goes stale as soon as the learner writes code above it
         message = f"{lab} · {region.where} in {location}: not implemented yet"
         if region.hints:

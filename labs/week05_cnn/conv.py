@@ -124,7 +124,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, st
     #       column of im2col(x): all of them at once are one matrix product, (C_out, C_in * kh * kw) times
     #       (C_in * kh * kw, N * H_out * W_out), whose columns come in (n, i, j) order.
     # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(1, hint=2))
-    # Keep the code below the raise: it uses the out, cache you set here.
+    # Keep the code below the raise: it uses the out and cache you set here.
     raise NotImplementedError('Lab 5 · conv2d_forward in conv.py: not implemented yet (the TODO just above says what to write)')
     return out, cache
 
@@ -136,7 +136,7 @@ def conv2d_backward(dout: np.ndarray, cache):
     #       gradients of a matrix product and of a bias added to every column). The gradient of the
     #       columns then goes back to dx through im2col's adjoint, with the forward pass's settings.
     # Stuck? One more hint at a time: make lab-check WEEK=05 HINT=2 (in the notebook: check(2, hint=2))
-    # Keep the code below the raise: it uses the dw, db, dx you set here.
+    # Keep the code below the raise: it uses the dw, db and dx you set here.
     raise NotImplementedError('Lab 5 · conv2d_backward in conv.py: not implemented yet (the TODO just above says what to write)')
     return dx, dw, db
 

@@ -35,7 +35,7 @@ def lstm_cell_forward(x, h_prev, c_prev, params: dict):
     #       pre-activation a (B, 4H) for the four gates, cut into input, forget, cell and output gates in
     #       that order (i, f, g, o), H columns each.
     # Stuck? One more hint at a time: make lab-check WEEK=06 HINT=2 (in the notebook: check(1, hint=2))
-    # Keep the code below the raise: it uses the c, h, cache you set here.
+    # Keep the code below the raise: it uses the c, h and cache you set here.
     raise NotImplementedError('Lab 6 · lstm_cell_forward in lstm.py: not implemented yet (the TODO just above says what to write)')
     return h, c, cache
 

@@ -51,7 +51,7 @@ def attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> tu
     # TODO: The chapter's formula (Week 7, "Attention"), batched: only the last two axes are the matrices;
     #       T_q and T_k may differ. Where does a mask act: on the scores, or on the weights?
     # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(1, hint=2))
-    # Keep the code below the raise: it uses the weights, out you set here.
+    # Keep the code below the raise: it uses the weights and out you set here.
     raise NotImplementedError('Lab 7 · attention in transformer.py: not implemented yet (the TODO just above says what to write)')
     return out, weights
 
@@ -101,7 +101,7 @@ class MultiHeadAttention(nn.Module):
         #       parameters: one stacked projection gives queries, keys and values; the masks say which
         #       KEYS each query may see.
         # Stuck? One more hint at a time: make lab-check WEEK=07 HINT=2 (in the notebook: check(2, hint=2))
-        # Keep the code below the raise: it uses the out, weights you set here.
+        # Keep the code below the raise: it uses the out and weights you set here.
         raise NotImplementedError('Lab 7 · MultiHeadAttention.forward in transformer.py: not implemented yet (the TODO just above says what to write)')
         return out, weights
 

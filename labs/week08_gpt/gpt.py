@@ -72,7 +72,7 @@ def causal_attention(q: Tensor, k: Tensor, v: Tensor) -> tuple[Tensor, Tensor]:
     # TODO: Lab 7's attention with your causal mask: which two lengths does the mask need here, and where
     #       does it act, on the scores or on the weights?
     # Stuck? One more hint at a time: make lab-check WEEK=08 HINT=2 (in the notebook: check(1, hint=2))
-    # Keep the code below the raise: it uses the weights, out you set here.
+    # Keep the code below the raise: it uses the weights and out you set here.
     raise NotImplementedError('Lab 8 · causal_attention in gpt.py: not implemented yet (the TODO just above says what to write)')
     return out, weights
 
@@ -135,7 +135,7 @@ class CachedSelfAttention(nn.Module):
         # TODO: The new positions' queries attend to every key up to their own position: the cached keys and
         #       their own. Only the new positions go through c_attn; the cache already holds the rest.
         # Stuck? One more hint at a time: make lab-check WEEK=08 HINT=2 (in the notebook: check(2, hint=2))
-        # Keep the code below the raise: it uses the present, out you set here.
+        # Keep the code below the raise: it uses the present and out you set here.
         raise NotImplementedError('Lab 8 · CachedSelfAttention.forward in gpt.py: not implemented yet (the TODO just above says what to write)')
         return out, present
 

@@ -192,7 +192,8 @@ def generate(model: nn.Module, idx: Tensor, max_new_tokens: int) -> Tensor:
     ### HINT 1: The prompt goes through the model once and fills the cache; after that, only the token just
     ###         chosen is new: every earlier position's keys and values are in the cache already.
     ### HINT 2: Each step: the argmax of the LAST position's logits over the vocabulary is the next token of each
-    ###         sequence; append it to idx; feed it alone, shape (B, 1), with the presents the model returned.
+    ###         sequence; append it to idx; unless it is the last one, feed it alone, shape (B, 1), with the
+    ###         presents the model returned (the last token is only appended: nothing will read its logits).
     ### HINT 3: Tensor.argmax with keepdim=True keeps a (B, 1) shape; torch.cat along dim=1 grows idx; the last
     ###         token chosen needs no model call of its own (max_new_tokens calls in all: the prompt, then one per
     ###         token but the last).
