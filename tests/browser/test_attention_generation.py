@@ -90,6 +90,14 @@ def open_page(driver, url: str) -> None:
     assert wait_for(driver, f"{ROOT} && {RESULT}", timeout=30), f"the widget did not render at {url}"
 
 
+def after_frames(driver, n: int) -> None:
+    """Return once the page has drawn ``n`` more animation frames."""
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1]; let left = arguments[0];"
+        "const tick = () => (--left > 0 ? requestAnimationFrame(tick) : done());"
+        "requestAnimationFrame(tick);", n)
+
+
 def state(driver) -> dict:
     return json.loads(driver.execute_script(f"return {RESULT};"))
 
@@ -198,13 +206,16 @@ def test_the_settings_round_trip_through_the_url(driver, page_url, data):
     assert view_text(driver) == shown, "the URL's state draws what the learner saw"
     assert_draws_what_python_computes(driver, data, state(driver))
 
+    # the widget applies the URL's state once it is in the page (a frame or more after it first draws)
     open_page(driver, f"{page_url}/page.html#widget-0&attngen0=step:2,layer:0,head:{data['heads']}")
+    wait_for(driver, f"JSON.parse({RESULT}).step === 2", timeout=5)
     s = state(driver)
     assert (s["step"], s["layer"], s["head"]) == (2, 0, data["heads"]), "an anchor and the settings share the fragment"
     n = len(data["steps"])
     for bad in (f"step:{n},layer:0,head:0", "step:1,layer:2,head:0", f"step:1,layer:0,head:{data['heads'] + 1}",
                 "step:1,layer:0", "step:1,layer:0,head:0,colour:1", "step:-1,layer:0,head:0", "garbage"):
         open_page(driver, f"{page_url}/page.html#attngen0={bad}")
+        after_frames(driver, 5)  # time for a valid state to have been applied
         assert view_text(driver) == default, f"#attngen0={bad} should leave the default state"
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
